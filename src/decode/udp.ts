@@ -1,0 +1,26 @@
+import { Layer, type DecodedFrame } from './frame.js';
+import { markMalformed, markTruncated } from './status.js';
+
+/**
+ * UDP header (RFC 768). The payload length comes from the IP lengths; a UDP length field
+ * below 8 or beyond the IP payload is flagged malformed (tshark's "bad length") but the
+ * ports stay. Returns the payload offset, or STOP.
+ */
+export function decodeUdp(d: Uint8Array, o: number, end: number, l4Len: number, f: DecodedFrame): number {
+  f.l4Offset = o;
+  if (end - o < 8) {
+    if (l4Len < 8) return markMalformed(f, Layer.Udp, 'udp_header_exceeds_packet');
+    return markTruncated(f, Layer.Udp, 'truncated_udp');
+  }
+  f.srcPort = (d[o]! << 8) | d[o + 1]!;
+  f.dstPort = (d[o + 2]! << 8) | d[o + 3]!;
+  const len = (d[o + 4]! << 8) | d[o + 5]!;
+  f.udpLength = len;
+  f.l4PayloadOffset = o + 8;
+  f.l4PayloadLength = l4Len - 8;
+  // Length 0 is legal for jumbograms over IPv6 (RFC 2675).
+  if ((len < 8 && !(len === 0 && f.ipVersion === 6)) || len > l4Len) {
+    return markMalformed(f, Layer.Udp, 'bad_udp_length');
+  }
+  return o + 8;
+}

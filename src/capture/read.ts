@@ -1,5 +1,4 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -13,6 +12,11 @@ export interface ReadCaptureOptions extends CaptureParserOptions {
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
   /** Aborting stops reading; the promise then rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Awaited (when it returns a promise) before each chunk is parsed: backpressure for a
+   * consumer that queues records, e.g. the time-ordered merge of several captures.
+   */
+  beforePush?: () => Promise<void> | undefined;
 }
 
 export interface ReadResult extends CaptureSummary {
@@ -52,7 +56,9 @@ const OPEN_ERRORS: Record<string, string> = {
 function openError(path: string, err: unknown): CaptureOpenError {
   const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'EIO';
   const what = OPEN_ERRORS[code] ?? (err instanceof Error ? err.message.split('\n')[0]! : String(err));
-  return new CaptureOpenError(code, `${basename(path)}: ${what}`);
+  // The path as given, not its basename: `x/y: not a directory` must say which x/y, and the
+  // content issues of the same run name the path as given too.
+  return new CaptureOpenError(code, `${path}: ${what}`);
 }
 
 async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Uint8Array> {
@@ -73,7 +79,7 @@ async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Uint8Ar
  */
 export async function readCapture(path: string, sink: CaptureSink, options: ReadCaptureOptions = {}): Promise<ReadResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const { onProgress, signal } = options;
+  const { onProgress, signal, beforePush } = options;
   signal?.throwIfAborted();
   let total: number | undefined;
   let fh: FileHandle | undefined;
@@ -131,6 +137,8 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
         if (r.done) break;
         bytesRead += r.value.length;
         onProgress?.(bytesRead, total);
+        const wait = beforePush?.();
+        if (wait) await wait;
         // Outside the try: an exception from the sink is the caller's and propagates as is.
         parser.push(r.value);
       }
@@ -168,6 +176,8 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
           gunzip,
           async (out: AsyncIterable<Uint8Array>) => {
             for await (const chunk of out) {
+              const wait = beforePush?.();
+              if (wait) await wait;
               try {
                 parser.push(chunk);
               } catch (err) {

@@ -1,0 +1,428 @@
+/**
+ * The single streaming pass over decoded frames. Frames become facts (an address claim, a
+ * request or reply leg of a flow, a director copy); flows keep compact state. Once the
+ * analysis has settled (enough frames, and the topology given or shown by director copies),
+ * a flow that has ended (FIN both ways or RST, plus a grace period; or idle) is judged and
+ * released, so memory follows the open flows, not the frames. Everything left is judged
+ * when the input ends, with the topology resolved from the whole capture.
+ */
+import type { DecodedFrame } from '../decode/frame.js';
+import { Encapsulation, SllPacketType, TcpFlag } from '../decode/frame.js';
+import { AddressBook } from './addresses.js';
+import { ClaimLog } from './claims.js';
+import { CopyMatcher } from './copy-matcher.js';
+import type { CopyMatch } from './copy-matcher.js';
+import { Direction, Flow, endpointKey } from './flow-state.js';
+import type { GivenTopology } from './topology.js';
+import { VantageCounter } from './vantage.js';
+import { Judge, type Judgement } from './judge.js';
+import { PathBook } from './paths.js';
+import type { Rule } from '../rules/define.js';
+
+/** Frames before early judging may start: enough for the topology and vantage points to show. */
+const SETTLE_FRAMES = 20_000;
+/** Past this many frames judging starts even without director copies or a given topology. */
+const SETTLE_FRAMES_ANYWAY = 500_000;
+/** A closed TCP flow is released this long after its last frame (late ACKs, retransmissions). */
+const CLOSE_GRACE_SECONDS = 2;
+/** Idle flows are released after this long (IPVS's own defaults are 900 s TCP, 300 s UDP). */
+const IDLE_TCP_SECONDS = 900;
+const IDLE_UDP_SECONDS = 300;
+/** Default bound of the flow table (--max-flows). */
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+
+export interface AnalyzerOptions {
+  rules: readonly Rule[];
+  labels: readonly string[];
+  maxFlows?: number;
+}
+
+/** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
+export interface CopyEvidence {
+  vip: number;
+  port: number;
+  proto: number;
+  directorMac: number;
+  rsMac: number;
+  mode: CopyMatch['mode'];
+  rsIp: number;
+  count: number;
+}
+
+export interface CaptureState {
+  frames: number;
+  firstTime: number;
+  lastTime: number;
+  readonly vantage: VantageCounter;
+}
+
+/**
+ * The endpoints of the frame being analysed. Filled once per frame and handed around as one
+ * object: 32-bit addresses above 2^31 and 48-bit MACs are not small integers, so passing them
+ * as arguments to a call V8 does not inline would allocate a heap number for each, per frame.
+ */
+class FrameEndpoints {
+  proto = 0;
+  srcIp = -1;
+  dstIp = -1;
+  srcPort = -1;
+  dstPort = -1;
+  srcMac = -1;
+  dstMac = -1;
+  outgoing = false;
+}
+
+export class Analyzer {
+  readonly book = new AddressBook();
+  readonly claims = new ClaimLog();
+  /** Few entries (services x directors x RS): a list beats a map with built keys. */
+  readonly copies: CopyEvidence[] = [];
+  readonly captures: CaptureState[] = [];
+  readonly weirds = new Map<string, number>();
+  readonly unsupportedLinks = new Map<number, number>();
+  /** Open TCP/UDP conversations in hash buckets by client endpoint (chained through Flow.next). */
+  readonly flows = new Map<number, Flow>();
+  readonly paths = new PathBook();
+  liveFlows = 0;
+  evictedFlows = 0;
+  frames = 0;
+  private readonly matcher: CopyMatcher;
+  private readonly givenVipPorts: { ip: number; port: number; proto: number }[] = [];
+  private judge: Judge | null = null;
+  /** Flows that ended before the analysis settled, waiting to be judged. */
+  private ended: Flow[] = [];
+  private nextSweepTime = -Infinity;
+  private framesAtSweep = 0;
+  private readonly maxFlows: number;
+  private readonly ends = new FrameEndpoints();
+  /** Time of the frame being analysed (a field, not an argument: see FrameEndpoints). */
+  private now = 0;
+
+  constructor(
+    readonly given: GivenTopology,
+    private readonly options: AnalyzerOptions,
+  ) {
+    this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.matcher = new CopyMatcher(this.book);
+    for (const s of given.services) {
+      if (s.fwmark !== undefined && s.vip === '') continue;
+      this.givenVipPorts.push({ ip: this.book.intern(s.vip), port: s.port ?? -1, proto: s.proto === 'udp' ? 17 : 6 });
+    }
+  }
+
+  addCapture(): number {
+    this.captures.push({ frames: 0, firstTime: 0, lastTime: 0, vantage: new VantageCounter() });
+    return this.captures.length - 1;
+  }
+
+  processFrame(f: DecodedFrame, capture: number): void {
+    const time = f.tsSeconds + f.tsNanos / 1e9;
+    if (this.see(f, capture, time)) this.analyse(f, capture, time);
+  }
+
+  /**
+   * Counts a frame for its capture (frames, anomalies, where the capture was taken). Returns
+   * false when there is nothing to analyse. A frame another capture point already showed is
+   * only seen, not analysed again.
+   */
+  see(f: DecodedFrame, capture: number, time: number): boolean {
+    this.frames++;
+    const cap = this.captures[capture]!;
+    if (cap.frames === 0) cap.firstTime = time;
+    cap.frames++;
+    cap.lastTime = time;
+    if (f.unsupportedLink) {
+      this.unsupportedLinks.set(f.linkType, (this.unsupportedLinks.get(f.linkType) ?? 0) + 1);
+      return false;
+    }
+    if (f.weird !== '') this.weirds.set(f.weird, (this.weirds.get(f.weird) ?? 0) + 1);
+    cap.vantage.count(f);
+    return true;
+  }
+
+  /** Turns a frame into facts: an address claim, a flow leg, a director copy. */
+  analyse(f: DecodedFrame, capture: number, time: number): void {
+    this.now = time;
+    this.matcher.expire(time);
+    if (time >= this.nextSweepTime && this.frames - this.framesAtSweep >= (this.liveFlows >> 2)) this.sweep(time);
+
+    if (f.hasArp) {
+      if (f.arpIsEthIpv4 && !f.malformed) this.arp(f, capture, time);
+      return;
+    }
+    if (f.ndType === 136) {
+      const mac = f.ndLinkAddr >= 0 ? f.ndLinkAddr : f.ethSrc;
+      if (mac >= 0) this.claims.add(this.book.ipv6(f.ndTarget), mac, 'na', capture, f.frameNumber, time, f.ethDst);
+      return;
+    }
+    if (f.ipVersion === 0 || f.malformed) return;
+    // A tunnelled copy carries the client's packet inside: the flow is the inner packet's.
+    const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpVersion === 4 && f.innerSrcPort >= 0;
+    const proto = tunnel ? f.innerIpProto : f.ipProto;
+    if (proto !== 6 && proto !== 17) return;
+    if (!tunnel && (f.srcPort < 0 || f.ipFragmentOffset > 0)) return;
+    this.transport(f, capture, tunnel, proto);
+  }
+
+  private arp(f: DecodedFrame, capture: number, time: number): void {
+    // An all-zero sender IP is an ARP probe (RFC 5227): it claims nothing.
+    if (f.arpSenderIp === 0 || f.arpSenderMac < 0) return;
+    if (f.arpOp === 2) {
+      this.claims.add(f.arpSenderIp, f.arpSenderMac, 'arp-reply', capture, f.frameNumber, time, f.ethDst);
+    } else if (f.arpOp === 1) {
+      const kind = f.arpSenderIp === f.arpTargetIp ? 'arp-gratuitous' : 'arp-request';
+      this.claims.add(f.arpSenderIp, f.arpSenderMac, kind, capture, f.frameNumber, time, f.ethDst);
+    }
+  }
+
+  private transport(f: DecodedFrame, capture: number, tunnel: boolean, proto: number): void {
+    const time = this.now;
+    const book = this.book;
+    const e = this.ends;
+    e.proto = proto;
+    e.srcIp = tunnel ? f.innerIpSrc : f.ipVersion === 4 ? f.ipSrc : book.ipv6(f.ip6Src);
+    e.dstIp = tunnel ? f.innerIpDst : f.ipVersion === 4 ? f.ipDst : book.ipv6(f.ip6Dst);
+    e.srcPort = tunnel ? f.innerSrcPort : f.srcPort;
+    e.dstPort = tunnel ? f.innerDstPort : f.dstPort;
+    e.srcMac = f.ethSrc;
+    e.dstMac = f.ethDst;
+    e.outgoing = f.sllPacketType === SllPacketType.Outgoing;
+    const flags = tunnel ? -1 : f.tcpFlags;
+
+    // Is this the director's copy of a frame seen just before?
+    const match = this.matcher.offer(f, time);
+    let flow: Flow | null = null;
+    let direction: 0 | 1 = Direction.Request;
+    if (match !== null && match.originalLeg !== null) {
+      flow = match.originalLeg.flow;
+    } else {
+      flow = this.findFlow(e, false);
+      if (flow === null) {
+        flow = this.findFlow(e, true);
+        if (flow !== null) {
+          direction = Direction.Reply;
+        } else if (this.initiatorIsSource(flags, e)) {
+          flow = this.newFlow(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort);
+        } else {
+          flow = this.newFlow(proto, e.dstIp, e.dstPort, e.srcIp, e.srcPort);
+          direction = Direction.Reply;
+        }
+      }
+    }
+
+    const leg = flow.leg(direction, e);
+    if (leg.packets === 0) {
+      leg.firstFrame = f.frameNumber;
+      leg.firstCapture = capture;
+      leg.firstTime = time;
+    }
+    leg.packets++;
+    leg.lastFrame = f.frameNumber;
+    leg.lastCapture = capture;
+    leg.lastTime = time;
+    if (tunnel) leg.encapsulated = true;
+    if (flow.firstFrame === 0 && flow.lastFrame === 0) {
+      flow.firstFrame = f.frameNumber;
+      flow.firstCapture = capture;
+      flow.firstTime = time;
+    }
+    flow.lastFrame = f.frameNumber;
+    flow.lastCapture = capture;
+    flow.lastTime = time;
+
+    if (flags >= 0) {
+      if (flags & TcpFlag.RST) flow.sawRst = true;
+      if (direction === Direction.Request) {
+        if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) flow.sawSyn = true;
+        if (flags & TcpFlag.FIN) flow.finFromClient = true;
+      } else if (flags & TcpFlag.FIN) {
+        flow.finFromServer = true;
+      }
+    }
+
+    if (match !== null) {
+      leg.copies++;
+      this.recordCopy(match, f, flow, capture);
+    } else if (direction === Direction.Request) {
+      this.matcher.remember(f, time, capture, leg);
+    }
+  }
+
+  private recordCopy(match: CopyMatch, f: DecodedFrame, flow: Flow, capture: number): void {
+    let ev: CopyEvidence | undefined;
+    for (const c of this.copies) {
+      if (c.vip === match.vip && c.port === match.port && c.proto === match.proto && c.directorMac === f.ethSrc && c.rsMac === f.ethDst) {
+        ev = c;
+        break;
+      }
+    }
+    if (ev === undefined) {
+      ev = {
+        vip: match.vip,
+        port: match.port,
+        proto: match.proto,
+        directorMac: f.ethSrc,
+        rsMac: f.ethDst,
+        mode: match.mode,
+        rsIp: match.realServerIp,
+        count: 0,
+      };
+      this.copies.push(ev);
+    }
+    ev.count++;
+    if (match.changes.length > 0 && flow.copyDifference === null) {
+      flow.copyDifference = {
+        copyFrame: f.frameNumber,
+        copyCapture: capture,
+        originalFrame: match.originalFrame,
+        originalCapture: match.originalCapture,
+        changes: match.changes,
+        mode: match.mode === 'dr' ? 'modified' : match.mode,
+      };
+    }
+  }
+
+  /**
+   * The flow this frame belongs to with its source as the client (`asServer` false), or with
+   * its source as the server (`asServer` true), or null.
+   */
+  private findFlow(e: FrameEndpoints, asServer: boolean): Flow | null {
+    const proto = e.proto;
+    const clientIp = asServer ? e.dstIp : e.srcIp;
+    const clientPort = asServer ? e.dstPort : e.srcPort;
+    const serverIp = asServer ? e.srcIp : e.dstIp;
+    const serverPort = asServer ? e.srcPort : e.dstPort;
+    let flow = this.flows.get(endpointKey(proto, clientIp, clientPort)) ?? null;
+    let portOnly: Flow | null = null;
+    while (flow !== null) {
+      if (flow.clientIp === clientIp && flow.clientPort === clientPort && flow.proto === proto && flow.serverPort === serverPort) {
+        if (flow.serverIp === serverIp) return flow;
+        // A reply from another source address (the RS's own IP, a NAT director) still
+        // belongs to the client's conversation with the service port.
+        if (asServer && portOnly === null) portOnly = flow;
+      }
+      flow = flow.next;
+    }
+    return portOnly;
+  }
+
+  private newFlow(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): Flow {
+    const flow = new Flow(proto, clientIp, clientPort, serverIp, serverPort);
+    const key = endpointKey(proto, clientIp, clientPort);
+    const existing = this.flows.get(key);
+    if (existing !== undefined) flow.next = existing;
+    this.flows.set(key, flow);
+    if (++this.liveFlows > this.maxFlows) this.evict();
+    return flow;
+  }
+
+  /** Whether flows may be judged during the pass: the topology has had a chance to show. */
+  private settled(): boolean {
+    if (this.frames >= SETTLE_FRAMES_ANYWAY) return true;
+    if (this.frames < SETTLE_FRAMES) return false;
+    const given = this.given.services.length > 0 && this.given.directorMacs.length > 0;
+    return given || this.copies.length > 0;
+  }
+
+  /** Releases every flow that has ended or gone idle by `now`. */
+  private sweep(now: number): void {
+    this.nextSweepTime = now + 1;
+    this.framesAtSweep = this.frames;
+    if (this.judge === null && this.settled()) {
+      this.judge = new Judge(this, this.options.labels, this.options.rules);
+      for (const flow of this.ended) this.judgeEnded(flow, now);
+      this.ended = [];
+    }
+    for (const [key, head] of this.flows) {
+      let prev: Flow | null = null;
+      let flow: Flow | null = head;
+      while (flow !== null) {
+        const next: Flow | null = flow.next;
+        if (ended(flow, now)) {
+          if (prev === null) {
+            if (next === null) this.flows.delete(key);
+            else this.flows.set(key, next);
+          } else {
+            prev.next = next;
+          }
+          flow.next = null;
+          this.release(flow, now);
+        } else {
+          prev = flow;
+        }
+        flow = next;
+      }
+    }
+  }
+
+  /** The flow table is full: judge the oldest flows now (they are reported as evicted). */
+  private evict(): void {
+    const target = Math.floor(this.maxFlows * 0.9);
+    const now = this.captures.reduce((t, c) => Math.max(t, c.lastTime), 0);
+    for (const [key, head] of this.flows) {
+      if (this.liveFlows <= target) break;
+      this.flows.delete(key);
+      let flow: Flow | null = head;
+      while (flow !== null) {
+        const next: Flow | null = flow.next;
+        flow.next = null;
+        this.evictedFlows++;
+        this.release(flow, now);
+        flow = next;
+      }
+    }
+  }
+
+  private release(flow: Flow, now: number): void {
+    this.liveFlows--;
+    this.paths.fold(flow);
+    if (this.judge === null) this.ended.push(flow);
+    else this.judgeEnded(flow, now);
+  }
+
+  private judgeEnded(flow: Flow, now: number): void {
+    const judge = this.judge!;
+    if (judge.isVipFlow(flow)) judge.judgeFlow(flow, now);
+  }
+
+  /** Who started the conversation, for the first frame we see of it. */
+  private initiatorIsSource(flags: number, e: FrameEndpoints): boolean {
+    const proto = e.proto;
+    if (proto === 6 && flags >= 0 && flags & TcpFlag.SYN) return (flags & TcpFlag.ACK) === 0;
+    for (const v of this.givenVipPorts) {
+      if (v.proto !== proto) continue;
+      if (v.ip === e.dstIp && (v.port < 0 || v.port === e.dstPort)) return true;
+      if (v.ip === e.srcIp && (v.port < 0 || v.port === e.srcPort)) return false;
+    }
+    // Mid-conversation without topology: the well-known (lower) port is the server's.
+    return e.srcPort > e.dstPort;
+  }
+
+  /** End of input: judges every flow still held with the topology of the whole capture. */
+  finish(): Judgement {
+    const end = this.captures.reduce((t, c) => Math.max(t, c.lastTime), 0);
+    this.matcher.drain(end);
+    const remaining: Flow[] = this.ended;
+    this.ended = [];
+    for (const head of this.flows.values()) {
+      for (let flow: Flow | null = head; flow !== null; flow = flow.next) remaining.push(flow);
+    }
+    this.flows.clear();
+    this.liveFlows = 0;
+    for (const flow of remaining) this.paths.fold(flow);
+    if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules);
+    else this.judge.refresh();
+    remaining.sort((x, y) => x.firstCapture - y.firstCapture || x.firstFrame - y.firstFrame);
+    for (const flow of remaining) this.judgeEnded(flow, end);
+    return this.judge.finish(end);
+  }
+}
+
+function ended(flow: Flow, now: number): boolean {
+  const idle = now - flow.lastTime;
+  if (flow.proto === 6) {
+    const closed = flow.sawRst || (flow.finFromClient && flow.finFromServer);
+    return (closed && idle > CLOSE_GRACE_SECONDS) || idle > IDLE_TCP_SECONDS;
+  }
+  return idle > IDLE_UDP_SECONDS;
+}

@@ -1,0 +1,154 @@
+/**
+ * Collects, per virtual service, the new connections the director scheduled — a forwarded SYN
+ * (UDP: the first datagram of a client ip:port) and the RS it went to — as flows are judged.
+ * At the end it pairs them with the configured scheduler and weights for the scheduling rules
+ * (rs-share, persistence, quiesced-rs) and the balance section of the report.
+ */
+import type { AddressBook } from './addresses.js';
+import type { Flow } from './flow-state.js';
+import type { Resolution } from './resolve.js';
+import type { ServiceBalance } from './result.js';
+import type { GivenTopology, VirtualService } from './topology.js';
+import type { FlowView, NewConnection, ServiceBalanceView } from './views.js';
+
+/** New connections kept per service in order (the counts stay exact beyond). */
+export const MAX_CONNECTIONS_KEPT = 200_000;
+
+interface Bucket {
+  key: string;
+  vip: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  configured: VirtualService | undefined;
+  connections: NewConnection[];
+  counts: Map<string, number>;
+  total: number;
+}
+
+export class BalanceTracker {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly given: GivenTopology) {}
+
+  /** Records the flow's new connection, if the flow started inside the capture and its RS is known. */
+  add(view: FlowView, flow: Flow, rsMac: string | undefined): void {
+    if (rsMac === undefined) return;
+    if (view.proto === 'tcp' && !flow.sawSyn) return;
+    const configured = this.configuredFor(view);
+    const port = configured?.port ?? (configured?.fwmark !== undefined ? -1 : view.vip.port);
+    const vip = configured?.fwmark !== undefined ? `fwmark ${configured.fwmark}` : view.vip.ip;
+    const key = `${vip}|${port}|${view.proto}`;
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      b = { key, vip, port, proto: view.proto, configured, connections: [], counts: new Map(), total: 0 };
+      this.buckets.set(key, b);
+    }
+    b.total++;
+    b.counts.set(rsMac, (b.counts.get(rsMac) ?? 0) + 1);
+    const frame = view.forwarded[0]?.first ?? view.firstFrame;
+    if (b.connections.length < MAX_CONNECTIONS_KEPT) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
+  }
+
+  /** The configured service a flow belongs to: its VIP:port service, else a lone fwmark service. */
+  private configuredFor(view: FlowView): VirtualService | undefined {
+    const services = this.given.services;
+    const exact = services.find(
+      (s) => s.fwmark === undefined && s.vip === view.vip.ip && s.proto === view.proto && (s.port === undefined || s.port === view.vip.port),
+    );
+    if (exact) return exact;
+    const marks = services.filter((s) => s.fwmark !== undefined);
+    return marks.length === 1 ? marks[0] : undefined;
+  }
+
+  views(resolution: Resolution, book: AddressBook): ServiceBalanceView[] {
+    const sees = resolution.vantagePoints.length === 1 && resolution.vantagePoints.some((v) => v.kind === 'mirror' || v.hostRole === 'director');
+    const ipOfMac = new Map<string, string>();
+    const macOfIp = new Map<string, string>();
+    for (const [mac, rs] of resolution.realServers) {
+      if (rs.ip === undefined) continue;
+      const macText = formatMacNumber(mac);
+      ipOfMac.set(macText, book.format(rs.ip));
+      macOfIp.set(book.format(rs.ip), macText);
+    }
+    const out: ServiceBalanceView[] = [];
+    for (const b of [...this.buckets.values()].sort((x, y) => x.key.localeCompare(y.key))) {
+      const c = b.configured;
+      const hasScheduling = c !== undefined && c.scheduler !== undefined && (c.realServers?.length ?? 0) > 0;
+      const realServers: ServiceBalanceView['realServers'] = [];
+      for (const r of c?.realServers ?? []) {
+        const mac = macOfIp.get(r.ip);
+        realServers.push({ ip: r.ip, ...(mac ? { mac } : {}), ...(r.weight !== undefined ? { weight: r.weight } : {}), newConnections: mac ? (b.counts.get(mac) ?? 0) : 0 });
+      }
+      for (const [mac, n] of b.counts) {
+        if (realServers.some((r) => r.mac === mac)) continue;
+        const ip = ipOfMac.get(mac);
+        realServers.push({ mac, ...(ip ? { ip } : {}), newConnections: n });
+      }
+      out.push({
+        vip: b.vip,
+        ...(b.port >= 0 ? { port: b.port } : {}),
+        proto: b.proto,
+        ...(c?.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+        ...(c?.scheduler !== undefined ? { scheduler: c.scheduler } : {}),
+        ...(c?.persistence !== undefined ? { persistence: c.persistence } : {}),
+        ...(c?.persistenceMask !== undefined ? { persistenceMask: c.persistenceMask } : {}),
+        configured: hasScheduling,
+        realServers,
+        connections: b.connections.sort((x, y) => x.time - y.time),
+        total: b.total,
+        seesEveryNewConnection: sees,
+      });
+    }
+    return out;
+  }
+}
+
+/** Expected shares from the weights: weight / sum of weights (rr: equal among weight > 0). */
+export function expectedShares(view: ServiceBalanceView): Map<string, number> | undefined {
+  if (!view.configured) return undefined;
+  const rr = view.scheduler === 'rr';
+  const weightOf = (w: number | undefined): number => (w === undefined ? 1 : rr ? (w > 0 ? 1 : 0) : Math.max(0, w));
+  const total = view.realServers.reduce((n, r) => n + (r.ip !== undefined && r.weight !== undefined ? weightOf(r.weight) : 0), 0);
+  if (total <= 0) return undefined;
+  const shares = new Map<string, number>();
+  for (const r of view.realServers) {
+    if (r.ip === undefined || r.weight === undefined) continue;
+    shares.set(r.mac ?? r.ip, weightOf(r.weight) / total);
+  }
+  return shares;
+}
+
+export function balanceReport(view: ServiceBalanceView, verdict: ServiceBalance['verdict']): ServiceBalance {
+  const shares = expectedShares(view);
+  return {
+    vip: view.vip,
+    ...(view.port !== undefined ? { port: view.port } : {}),
+    proto: view.proto,
+    ...(view.fwmark !== undefined ? { fwmark: view.fwmark } : {}),
+    ...(view.scheduler !== undefined ? { scheduler: view.scheduler } : {}),
+    ...(view.persistence !== undefined ? { persistence: view.persistence } : {}),
+    newConnections: view.total,
+    seesEveryNewConnection: view.seesEveryNewConnection,
+    verdict,
+    realServers: view.realServers.map((r) => {
+      const expected = shares?.get(r.mac ?? r.ip ?? '');
+      return {
+        ...(r.ip !== undefined ? { ip: r.ip } : {}),
+        ...(r.mac !== undefined ? { mac: r.mac } : {}),
+        ...(r.weight !== undefined ? { weight: r.weight } : {}),
+        ...(expected !== undefined ? { expectedShare: round(expected) } : {}),
+        newConnections: r.newConnections,
+        share: view.total > 0 ? round(r.newConnections / view.total) : 0,
+      };
+    }),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+function formatMacNumber(n: number): string {
+  const hex = n.toString(16).padStart(12, '0');
+  return hex.match(/../g)!.join(':');
+}

@@ -1,0 +1,127 @@
+/**
+ * The library entry point behind `lvs-pcap check`: read each capture once, decode every
+ * frame into one reusable struct, feed the analyzer, and assemble the CheckResult. The CLI is
+ * a thin layer over this; tests call it directly.
+ */
+import { readCapture } from '../capture/read.js';
+import type { ReadCaptureOptions, ReadResult } from '../capture/read.js';
+import type { CaptureRecord } from '../capture/record.js';
+import { DuplicateFilter } from './duplicates.js';
+import { CaptureMerger } from './merge.js';
+import { decodeFrame } from '../decode/decoder.js';
+import { DecodedFrame } from '../decode/frame.js';
+import { rules as allRules } from '../rules/index.js';
+import type { Rule } from '../rules/define.js';
+import { Analyzer } from './analyzer.js';
+import type { CaptureInfo, CheckResult, Severity, Verdict } from './result.js';
+import { SCHEMA_VERSION } from './result.js';
+import type { GivenTopology } from './topology.js';
+import { emptyTopology } from './topology.js';
+
+export interface CheckOptions {
+  given?: GivenTopology;
+  /** Rules to run (default: all). */
+  rules?: readonly Rule[];
+  /** Bound of the flow table: past it the oldest flows are judged early (summary.evictedFlows). */
+  maxFlows?: number;
+  /** Progress per capture, in raw bytes read. */
+  onProgress?: (capture: number, bytesRead: number, totalBytes: number | undefined) => void;
+}
+
+export async function checkCaptures(paths: readonly string[], options: CheckOptions = {}): Promise<CheckResult> {
+  const analyzer = new Analyzer(options.given ?? emptyTopology(), {
+    rules: options.rules ?? allRules,
+    labels: [...paths],
+    ...(options.maxFlows !== undefined ? { maxFlows: options.maxFlows } : {}),
+  });
+  const frame = new DecodedFrame();
+  const onProgress = options.onProgress;
+  const progress = (index: number): ReadCaptureOptions =>
+    onProgress ? { onProgress: (b: number, t: number | undefined) => onProgress(index, b, t) } : {};
+  const reads: ReadResult[] = [];
+
+  if (paths.length === 1) {
+    const index = analyzer.addCapture();
+    const sink = {
+      onRecord(rec: CaptureRecord): void {
+        decodeFrame(rec, frame);
+        analyzer.processFrame(frame, index);
+      },
+      onIssue(): void {},
+    };
+    reads.push(await readCapture(paths[0]!, sink, progress(index)));
+  } else {
+    const duplicates = new DuplicateFilter();
+    const merger = new CaptureMerger(paths.length, (rec, capture) => {
+      decodeFrame(rec, frame);
+      const time = frame.tsSeconds + frame.tsNanos / 1e9;
+      if (analyzer.see(frame, capture, time) && !duplicates.isDuplicate(frame, capture, time)) analyzer.analyse(frame, capture, time);
+    });
+    for (let i = 0; i < paths.length; i++) analyzer.addCapture();
+    const results = await Promise.all(
+      paths.map(async (path, index) => {
+        try {
+          return await readCapture(path, { onRecord: (rec) => merger.add(index, rec), onIssue: () => {} }, {
+            ...progress(index),
+            beforePush: () => merger.beforePush(index),
+          });
+        } finally {
+          merger.finish(index);
+        }
+      }),
+    );
+    reads.push(...results);
+  }
+  const captures: CaptureInfo[] = reads.map((read) => ({
+    path: read.path,
+    format: read.format === 'unknown' ? 'unknown' : `${read.format}${read.nanosecond ? ' (ns)' : ''}`,
+    linkTypes: read.linkTypes,
+    frames: read.frames,
+    bytes: read.bytes,
+    compressed: read.compressed,
+    vantagePoint: '',
+    issues: read.issues.map((i) => ({ severity: i.fatal ? 'error' : 'warning', code: i.code, offset: i.offset, message: i.message })),
+  }));
+  return assemble(analyzer, captures);
+}
+
+function assemble(analyzer: Analyzer, captures: CaptureInfo[]): CheckResult {
+  const j = analyzer.finish();
+  captures.forEach((c, i) => {
+    c.vantagePoint = j.vantagePoints[i]?.description ?? 'unknown';
+  });
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of j.findings) bySeverity[f.severity]++;
+  for (const [rule, n] of Object.entries(j.suppressedFindings)) {
+    const severity = allRules.find((r) => r.id === rule)?.defaultSeverity ?? 'error';
+    bySeverity[severity] += n;
+  }
+  const byVerdict = j.flowsByVerdict;
+  const flowCount = byVerdict.pass + byVerdict.fail + byVerdict.incomplete;
+  let verdict: Verdict = 'pass';
+  if (bySeverity.error > 0) verdict = 'fail';
+  else if (flowCount === 0 && j.findings.length === 0) verdict = 'no-traffic';
+  const unsupported: Record<string, number> = {};
+  for (const [lt, n] of analyzer.unsupportedLinks) unsupported[String(lt)] = n;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    verdict,
+    captures,
+    topology: j.topology,
+    flows: j.flows,
+    findings: j.findings,
+    timeline: j.timeline,
+    services: j.services,
+    summary: {
+      frames: analyzer.frames,
+      flows: flowCount,
+      flowsByVerdict: byVerdict,
+      findingsBySeverity: bySeverity,
+      weirds: Object.fromEntries([...analyzer.weirds.entries()].sort()),
+      unsupportedLinkTypes: unsupported,
+      evictedFlows: analyzer.evictedFlows,
+      unlistedFlows: j.unlistedFlows,
+      suppressedFindings: j.suppressedFindings,
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Who claimed which IP address on the wire: ARP replies, ARP requests (a request's sender
+ * fields bind the sender IP to its MAC in every receiver's cache, gratuitous or not) and IPv6
+ * Neighbor Advertisements. This is the evidence for the address rules and the VIP timeline.
+ */
+import type { ClaimKind } from './views.js';
+
+/** Evidence kept per claimant and per address; counts stay exact beyond it. */
+export const MAX_CLAIM_FRAMES = 200;
+export const MAX_SEQUENCE = 5000;
+
+export class Claimant {
+  count = 0;
+  frames: { capture: number; frame: number }[] = [];
+  kinds = new Set<ClaimKind>();
+  firstTime = 0;
+  lastTime = 0;
+  constructor(readonly mac: number) {}
+}
+
+export interface RawClaim {
+  mac: number;
+  kind: ClaimKind;
+  capture: number;
+  frame: number;
+  time: number;
+  to: number;
+}
+
+export class AddressClaims {
+  readonly claimants = new Map<number, Claimant>();
+  readonly sequence: RawClaim[] = [];
+  constructor(readonly ip: number) {}
+
+  add(mac: number, kind: ClaimKind, capture: number, frame: number, time: number, to: number): void {
+    let c = this.claimants.get(mac);
+    if (c === undefined) {
+      c = new Claimant(mac);
+      c.firstTime = time;
+      this.claimants.set(mac, c);
+    }
+    c.count++;
+    c.lastTime = time;
+    c.kinds.add(kind);
+    if (c.frames.length < MAX_CLAIM_FRAMES) c.frames.push({ capture, frame });
+    if (this.sequence.length < MAX_SEQUENCE) this.sequence.push({ mac, kind, capture, frame, time, to });
+  }
+}
+
+export class ClaimLog {
+  readonly byIp = new Map<number, AddressClaims>();
+  /** Bumped on every claim, so views built from the log know when they are stale. */
+  version = 0;
+  /** Non-VIP addresses each MAC has claimed, for naming RS IPs. First seen wins. */
+  readonly firstIpOfMac = new Map<number, number[]>();
+
+  add(ip: number, mac: number, kind: ClaimKind, capture: number, frame: number, time: number, to: number): void {
+    this.version++;
+    let a = this.byIp.get(ip);
+    if (a === undefined) {
+      a = new AddressClaims(ip);
+      this.byIp.set(ip, a);
+    }
+    a.add(mac, kind, capture, frame, time, to);
+    let ips = this.firstIpOfMac.get(mac);
+    if (ips === undefined) {
+      ips = [];
+      this.firstIpOfMac.set(mac, ips);
+    }
+    if (ips.length < 8 && !ips.includes(ip)) ips.push(ip);
+  }
+}

@@ -1,0 +1,453 @@
+/**
+ * Finds the director's copies: an LVS-DR director re-emits the client's IP packet unchanged
+ * (TTL one lower, header checksum recomputed) in a new Ethernet frame whose source MAC is the
+ * MAC the client sent to. Every request-side TCP/UDP frame is remembered for a short window,
+ * keyed by what no director rewrites (client address and port, IP id, TCP sequence number);
+ * a later frame with the same key, sent by the MAC the first was addressed to, is its copy.
+ * Comparing the two then says whether only the Ethernet header changed (DR), the destination
+ * (NAT), or an outer header was added (tunnel mode).
+ */
+import type { DecodedFrame } from '../decode/frame.js';
+import { Encapsulation, SllPacketType } from '../decode/frame.js';
+import type { AddressBook } from './addresses.js';
+import type { Leg } from './flow-state.js';
+
+/** How long a director may take to emit its copy: it can wait for an ARP reply about the RS. */
+export const COPY_WINDOW_SECONDS = 1.0;
+
+/**
+ * How much of the L4 bytes is hashed: the first HASH_HEAD and the last HASH_TAIL bytes (all of
+ * a shorter segment). Hashing every byte of full-size segments was the copy matcher's largest
+ * cost; headers, the start of the payload and its end (where a short request's last byte
+ * sits) are what a director that rewrites or cuts payloads changes. A change only in the middle
+ * of a segment longer than HASH_HEAD + HASH_TAIL goes unnoticed; the lengths are still compared.
+ */
+const HASH_HEAD = 128;
+const HASH_TAIL = 64;
+
+/** Invariant facts of one IP packet (the inner one for an encapsulated frame). */
+export class PacketFacts {
+  version = 0;
+  ipSrc = -1;
+  ipDst = -1;
+  ipId = -1;
+  ttl = -1;
+  proto = -1;
+  srcPort = -1;
+  dstPort = -1;
+  /** TCP sequence number; UDP: total length. */
+  seq = -1;
+  /** TCP acknowledgement number; UDP: hash of the payload (datagrams have nothing else to tell them apart). */
+  ack = -1;
+  totalLength = -1;
+  /** Captured bytes of the IP packet (snaplen may cut it). */
+  capturedLength = 0;
+  /** Hash of the IP header without TTL, header checksum, IP id and addresses (compared on their own). */
+  headerHash = 0;
+  /** Hash of the captured L4 header and payload (sampled: see HASH_HEAD). */
+  l4Hash = 0;
+  key = 0;
+}
+
+export interface CopyMatch {
+  /** Differences beyond the Ethernet header and TTL-1, in words; empty for a clean DR copy. */
+  changes: string[];
+  mode: 'dr' | 'nat' | 'tunnel' | 'modified';
+  /** The RS IP a NAT or tunnel copy names (its destination / outer destination), else -1. */
+  realServerIp: number;
+  /** The original frame: where it was, the leg it was counted in, and the service it was sent to. */
+  originalFrame: number;
+  originalCapture: number;
+  originalLeg: Leg | null;
+  vip: number;
+  port: number;
+  proto: number;
+}
+
+/**
+ * 32-bit hash of d[from..to), four bytes per step (the payload hash is the hot spot of the
+ * copy matcher); collisions only cost a missed or spurious "payload changed", never a crash.
+ */
+function hashBytes(d: Uint8Array, from: number, to: number, h: number): number {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const w = (d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24)) | 0;
+    h = Math.imul(h ^ w, 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  for (; i < to; i++) h = Math.imul(h ^ d[i]!, 16777619);
+  return h >>> 0;
+}
+
+/** A frame's L4 bytes, hashed up to HASH_HEAD + HASH_TAIL bytes. */
+function hashSampled(d: Uint8Array, from: number, to: number): number {
+  if (to - from <= HASH_HEAD + HASH_TAIL) return hashBytes(d, from, to, 2166136261);
+  return hashBytes(d, to - HASH_TAIL, to, hashBytes(d, from, from + HASH_HEAD, 2166136261));
+}
+
+/**
+ * Pending-window key from what no director rewrites. 30 bits: a small integer, so Map lookups
+ * neither box the key nor allocate.
+ */
+function copyKey(ipSrc: number, srcPort: number, seq: number, ack: number, proto: number): number {
+  let k = Math.imul(ipSrc | 0, 0x9e3779b1);
+  k = Math.imul(k ^ srcPort, 0x85ebca77);
+  k = Math.imul(k ^ (seq | 0), 0xc2b2ae3d);
+  k = Math.imul(k ^ (ack | 0), 0x27d4eb2f);
+  return (k ^ (proto << 24) ^ (Math.floor(ipSrc / 0x100000000) & 0xffff)) & 0x3fffffff;
+}
+
+/** Fills `out` from the IP packet at `ipOffset` (IPv4 or IPv6); false if it is not usable. */
+export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: AddressBook, out: PacketFacts): boolean {
+  const d = f.data;
+  const end = f.offset + f.capturedLength;
+  if (ipOffset < 0 || ipOffset + 20 > end) return false;
+  const version = d[ipOffset]! >> 4;
+  let l4: number;
+  let proto: number;
+  if (version === 4) {
+    const ihl = (d[ipOffset]! & 15) * 4;
+    if (ihl < 20 || ipOffset + ihl > end) return false;
+    out.totalLength = (d[ipOffset + 2]! << 8) | d[ipOffset + 3]!;
+    out.ipId = (d[ipOffset + 4]! << 8) | d[ipOffset + 5]!;
+    out.ttl = d[ipOffset + 8]!;
+    proto = d[ipOffset + 9]!;
+    out.ipSrc = ((d[ipOffset + 12]! << 24) | (d[ipOffset + 13]! << 16) | (d[ipOffset + 14]! << 8) | d[ipOffset + 15]!) >>> 0;
+    out.ipDst = ((d[ipOffset + 16]! << 24) | (d[ipOffset + 17]! << 16) | (d[ipOffset + 18]! << 8) | d[ipOffset + 19]!) >>> 0;
+    let h = hashBytes(d, ipOffset, ipOffset + 4, 2166136261);
+    h = hashBytes(d, ipOffset + 6, ipOffset + 8, h);
+    h = hashBytes(d, ipOffset + 9, ipOffset + 10, h);
+    out.headerHash = hashBytes(d, ipOffset + 20, ipOffset + ihl, h);
+    l4 = ipOffset + ihl;
+  } else if (version === 6) {
+    if (ipOffset + 40 > end) return false;
+    out.totalLength = 40 + ((d[ipOffset + 4]! << 8) | d[ipOffset + 5]!);
+    out.ipId = -1;
+    out.ttl = d[ipOffset + 7]!;
+    proto = d[ipOffset + 6]!;
+    out.ipSrc = book.ipv6(d, ipOffset + 8);
+    out.ipDst = book.ipv6(d, ipOffset + 24);
+    out.headerHash = hashBytes(d, ipOffset, ipOffset + 7, 2166136261);
+    l4 = ipOffset + 40;
+  } else {
+    return false;
+  }
+  out.version = version;
+  out.proto = proto;
+  const ipEnd = Math.min(end, ipOffset + Math.max(out.totalLength, 20));
+  out.capturedLength = ipEnd - ipOffset;
+  if ((proto === 6 || proto === 17) && l4 + 8 <= ipEnd) {
+    out.srcPort = (d[l4]! << 8) | d[l4 + 1]!;
+    out.dstPort = (d[l4 + 2]! << 8) | d[l4 + 3]!;
+  } else {
+    out.srcPort = -1;
+    out.dstPort = -1;
+  }
+  out.l4Hash = l4 < ipEnd ? hashSampled(d, l4, ipEnd) : 0;
+  if (proto === 6 && l4 + 12 <= ipEnd) {
+    out.seq = ((d[l4 + 4]! << 24) | (d[l4 + 5]! << 16) | (d[l4 + 6]! << 8) | d[l4 + 7]!) >>> 0;
+    out.ack = ((d[l4 + 8]! << 24) | (d[l4 + 9]! << 16) | (d[l4 + 10]! << 8) | d[l4 + 11]!) >>> 0;
+  } else {
+    // UDP: length and payload (not the header: a NAT director changes its checksum).
+    out.seq = out.totalLength;
+    out.ack = l4 + 8 < ipEnd ? hashSampled(d, l4 + 8, ipEnd) : 0;
+  }
+  // The key leaves out what a misbehaving director might rewrite (destination, IP id, TTL),
+  // so such a copy is still paired with its original and the difference can be named.
+  let k = Math.imul(out.ipSrc | 0, 0x9e3779b1);
+  k = Math.imul(k ^ out.srcPort, 0x85ebca77);
+  k = Math.imul(k ^ (out.seq | 0), 0xc2b2ae3d);
+  k = Math.imul(k ^ (out.ack | 0), 0x27d4eb2f);
+  out.key = copyKey(out.ipSrc, out.srcPort, out.seq, out.ack, proto);
+  return true;
+}
+
+/** Column flags of a pending frame. */
+const OUTGOING = 1;
+const COPIED = 2;
+const INITIAL_CAPACITY = 4096;
+
+/**
+ * The frames of the last COPY_WINDOW_SECONDS, oldest first, in a ring of typed-array columns
+ * (one row per frame) rather than one object per frame: at 100k frames/s the window holds
+ * tens of thousands of rows, and as objects (with their 48-bit MACs and 32-bit addresses as
+ * heap numbers) they lived just long enough to be promoted and were a large share of the
+ * garbage. `index` maps a key to the newest row with that key.
+ */
+class PendingRing {
+  capacity = 0;
+  /** Row of the oldest frame, and the number of frames held. */
+  head = 0;
+  size = 0;
+  time = new Float64Array(0);
+  ethSrc = new Float64Array(0);
+  ethDst = new Float64Array(0);
+  ipSrc = new Float64Array(0);
+  ipDst = new Float64Array(0);
+  seq = new Float64Array(0);
+  ack = new Float64Array(0);
+  frameNumber = new Int32Array(0);
+  capture = new Int32Array(0);
+  key = new Int32Array(0);
+  ipId = new Int32Array(0);
+  ttl = new Int32Array(0);
+  proto = new Int32Array(0);
+  srcPort = new Int32Array(0);
+  dstPort = new Int32Array(0);
+  capturedLength = new Int32Array(0);
+  headerHash = new Int32Array(0);
+  l4Hash = new Int32Array(0);
+  flags = new Uint8Array(0);
+  legs: (Leg | null)[] = [];
+  readonly index = new Map<number, number>();
+
+  constructor() {
+    this.resize(INITIAL_CAPACITY);
+  }
+
+  /** Appends a row (growing the ring when full) and returns it. */
+  push(): number {
+    if (this.size === this.capacity) this.resize(this.capacity * 2);
+    const row = (this.head + this.size) & (this.capacity - 1);
+    this.size++;
+    return row;
+  }
+
+  /** Drops the oldest row. */
+  shift(): void {
+    this.legs[this.head] = null;
+    this.head = (this.head + 1) & (this.capacity - 1);
+    this.size--;
+  }
+
+  private resize(capacity: number): void {
+    const old = this.capacity;
+    const order = (from: number): number => (this.head + from) & (old - 1);
+    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(capacity);
+      for (let i = 0; i < this.size; i++) b[i] = a[order(i)]!;
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(capacity);
+      for (let i = 0; i < this.size; i++) b[i] = a[order(i)]!;
+      return b;
+    };
+    this.time = f64(this.time);
+    this.ethSrc = f64(this.ethSrc);
+    this.ethDst = f64(this.ethDst);
+    this.ipSrc = f64(this.ipSrc);
+    this.ipDst = f64(this.ipDst);
+    this.seq = f64(this.seq);
+    this.ack = f64(this.ack);
+    this.frameNumber = i32(this.frameNumber);
+    this.capture = i32(this.capture);
+    this.key = i32(this.key);
+    this.ipId = i32(this.ipId);
+    this.ttl = i32(this.ttl);
+    this.proto = i32(this.proto);
+    this.srcPort = i32(this.srcPort);
+    this.dstPort = i32(this.dstPort);
+    this.capturedLength = i32(this.capturedLength);
+    this.headerHash = i32(this.headerHash);
+    this.l4Hash = i32(this.l4Hash);
+    const flags = new Uint8Array(capacity);
+    const legs: (Leg | null)[] = new Array<Leg | null>(capacity).fill(null);
+    for (let i = 0; i < this.size; i++) {
+      flags[i] = this.flags[order(i)]!;
+      legs[i] = this.legs[order(i)] ?? null;
+    }
+    this.flags = flags;
+    this.legs = legs;
+    this.capacity = capacity;
+    this.head = 0;
+    // Rows moved: re-index them, oldest first, so the newest row of a key wins as before.
+    this.index.clear();
+    for (let i = 0; i < this.size; i++) this.index.set(this.key[i]!, i);
+  }
+}
+
+export class CopyMatcher {
+  private readonly ring = new PendingRing();
+  private readonly scratch = new PacketFacts();
+  /** Whether `scratch` holds the facts of the frame last offered (the fast path may skip them). */
+  private scratchRead = false;
+  constructor(private readonly book: AddressBook) {}
+
+  /**
+   * Looks for the original of `f` (a request-side frame): returns the match, or null. A plain
+   * IPv4 TCP frame is looked up by its decoded fields first, so the packet is only read and
+   * hashed when it has a candidate original (or is remembered): replies never are.
+   */
+  offer(f: DecodedFrame, time: number): CopyMatch | null {
+    const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
+    const ring = this.ring;
+    let row: number | undefined;
+    this.scratchRead = false;
+    if (!tunnel && f.ipVersion === 4 && f.ipProto === 6 && f.tcpSeq >= 0 && f.ipTotalLength >= f.ipHeaderLength + 20) {
+      // The same key readPacketFacts computes for this frame (its seq and ack are the decoded ones).
+      row = ring.index.get(copyKey(f.ipSrc, f.srcPort, f.tcpSeq, f.tcpAck, 6));
+      if (row === undefined) return null;
+    }
+    const facts = this.scratch;
+    if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return null;
+    this.scratchRead = true;
+    if (row === undefined) row = ring.index.get(facts.key);
+    if (row === undefined) return null;
+    const outgoing = f.sllPacketType === SllPacketType.Outgoing;
+    const rowFlags = ring.flags[row]!;
+    const origDst = ring.ethDst[row]!;
+    if (
+      (rowFlags & COPIED) === 0 &&
+      time - ring.time[row]! <= COPY_WINDOW_SECONDS &&
+      ring.ipSrc[row] === facts.ipSrc &&
+      ring.srcPort[row] === facts.srcPort &&
+      ring.seq[row] === facts.seq &&
+      ring.ack[row] === facts.ack &&
+      ring.proto[row] === facts.proto &&
+      f.ethSrc !== ring.ethSrc[row] &&
+      (origDst === f.ethSrc || (origDst === -1 && outgoing && (rowFlags & OUTGOING) === 0))
+    ) {
+      ring.flags[row] = rowFlags | COPIED;
+      return this.compare(row, f, facts, tunnel);
+    }
+    return null;
+  }
+
+  /** Remembers a frame that was not a copy, for the window. Call after offer() returned null. */
+  remember(f: DecodedFrame, time: number, capture: number, leg: Leg): void {
+    const facts = this.scratch;
+    if (!this.scratchRead) {
+      const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
+      if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return;
+    }
+    const ring = this.ring;
+    const row = ring.push();
+    ring.time[row] = time;
+    ring.ethSrc[row] = f.ethSrc;
+    ring.ethDst[row] = f.ethDst;
+    ring.ipSrc[row] = facts.ipSrc;
+    ring.ipDst[row] = facts.ipDst;
+    ring.seq[row] = facts.seq;
+    ring.ack[row] = facts.ack;
+    ring.frameNumber[row] = f.frameNumber;
+    ring.capture[row] = capture;
+    ring.key[row] = facts.key;
+    ring.ipId[row] = facts.ipId;
+    ring.ttl[row] = facts.ttl;
+    ring.proto[row] = facts.proto;
+    ring.srcPort[row] = facts.srcPort;
+    ring.dstPort[row] = facts.dstPort;
+    ring.capturedLength[row] = facts.capturedLength;
+    ring.headerHash[row] = facts.headerHash;
+    ring.l4Hash[row] = facts.l4Hash;
+    ring.flags[row] = f.sllPacketType === SllPacketType.Outgoing ? OUTGOING : 0;
+    ring.legs[row] = leg;
+    ring.index.set(facts.key, row);
+  }
+
+  /** Closes the window of every frame older than `now - window` (all with Infinity). */
+  expire(now: number): void {
+    const ring = this.ring;
+    const limit = now - COPY_WINDOW_SECONDS;
+    while (ring.size > 0 && ring.time[ring.head]! < limit) {
+      const row = ring.head;
+      const leg = ring.legs[row]!;
+      if ((ring.flags[row]! & COPIED) === 0 && leg !== null) {
+        if (leg.uncopied === 0) {
+          leg.firstUncopiedFrame = ring.frameNumber[row]!;
+          leg.firstUncopiedCapture = ring.capture[row]!;
+        }
+        leg.uncopied++;
+      }
+      const key = ring.key[row]!;
+      if (ring.index.get(key) === row) ring.index.delete(key);
+      ring.shift();
+    }
+  }
+
+  /**
+   * End of input: frames whose window closed before the last frame are judged; the ones still
+   * inside it are left unjudged, since their copy may simply have fallen after the capture's end.
+   */
+  drain(lastTime: number): void {
+    this.expire(lastTime);
+    const ring = this.ring;
+    while (ring.size > 0) ring.shift();
+    ring.index.clear();
+  }
+
+  private readonly match: CopyMatch = {
+    changes: [],
+    mode: 'dr',
+    realServerIp: -1,
+    originalFrame: 0,
+    originalCapture: 0,
+    originalLeg: null,
+    vip: -1,
+    port: -1,
+    proto: -1,
+  };
+
+  /** Fills the matcher's one CopyMatch (valid until the next offer); allocates only for a difference. */
+  private compare(row: number, f: DecodedFrame, copy: PacketFacts, tunnel: boolean): CopyMatch {
+    const ring = this.ring;
+    const book = this.book;
+    const m = this.match;
+    const oIpDst = ring.ipDst[row]!;
+    const oDstPort = ring.dstPort[row]!;
+    const oIpId = ring.ipId[row]!;
+    const oTtl = ring.ttl[row]!;
+    m.originalFrame = ring.frameNumber[row]!;
+    m.originalCapture = ring.capture[row]!;
+    m.originalLeg = ring.legs[row]!;
+    m.vip = oIpDst;
+    m.port = oDstPort;
+    m.proto = ring.proto[row]!;
+    m.mode = 'dr';
+    m.realServerIp = -1;
+    m.changes = NO_CHANGES;
+    const ttlDrop = oTtl - copy.ttl;
+    const comparable = copy.capturedLength === ring.capturedLength[row];
+    // The hashes are stored as int32: compare them the same way.
+    const sameHeader = (copy.headerHash | 0) === ring.headerHash[row];
+    const sameL4 = (copy.l4Hash | 0) === ring.l4Hash[row];
+    const clean =
+      !tunnel &&
+      copy.ipDst === oIpDst &&
+      copy.dstPort === oDstPort &&
+      copy.ipId === oIpId &&
+      (ttlDrop === 0 || ttlDrop === 1) &&
+      sameHeader &&
+      (!comparable || sameL4);
+    if (clean) return m;
+    const changes: string[] = [];
+    let mode: CopyMatch['mode'] = 'dr';
+    if (tunnel) {
+      mode = 'tunnel';
+      m.realServerIp = f.ipDst;
+      changes.push(`outer IP header added (${book.format(f.ipSrc)} -> ${book.format(f.ipDst)})`);
+    }
+    if (copy.ipDst !== oIpDst) {
+      changes.push(`destination IP ${book.format(oIpDst)} -> ${book.format(copy.ipDst)}`);
+      if (mode === 'dr') {
+        mode = 'nat';
+        m.realServerIp = copy.ipDst;
+      }
+    }
+    if (copy.dstPort !== oDstPort) {
+      changes.push(`destination port ${oDstPort} -> ${copy.dstPort}`);
+      if (mode === 'dr') mode = 'nat';
+    }
+    if (copy.ipId !== oIpId) changes.push(`IP id ${oIpId} -> ${copy.ipId}`);
+    if (ttlDrop !== 0 && ttlDrop !== 1) changes.push(`TTL ${oTtl} -> ${copy.ttl}`);
+    if (!sameHeader) changes.push('IP header fields (TOS, length, flags or options)');
+    if (comparable && !sameL4 && mode === 'dr') changes.push('L4 header or payload');
+    if (changes.length > 0 && mode === 'dr') mode = 'modified';
+    m.mode = mode;
+    m.changes = changes;
+    return m;
+  }
+}
+
+const NO_CHANGES: string[] = [];

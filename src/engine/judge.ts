@@ -1,0 +1,479 @@
+/**
+ * Judging, Zeek's two phases made explicit: a finished flow is turned into a FlowView (its
+ * legs given DR roles under the resolved topology), the flow rules report on it, and its
+ * FlowReport is written; at the end the address rules run over every claim, findings are put
+ * in a stable order, and the topology report and timeline are assembled. Flows can be judged
+ * during the pass once the analysis has settled, so memory follows the open flows only.
+ */
+import { formatMac, parseMac } from '../decode/format.js';
+import type { Rule, RuleListeners } from '../rules/define.js';
+import { fillTemplate } from '../rules/define.js';
+import { displayFilter } from './display-filter.js';
+import type { Flow, Leg } from './flow-state.js';
+import { Direction } from './flow-state.js';
+import { analyseOwnership } from './ownership.js';
+import { resolve, type Facts, type Resolution } from './resolve.js';
+import type { Finding, FlowReport, FlowVerdict, FrameRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from './result.js';
+import { BalanceTracker, balanceReport } from './balance.js';
+import { serviceLabel } from './service-label.js';
+import type { AddressView, AnalysisView, ClaimEvent, FlowView, LegRole, LegView, VantagePoint } from './views.js';
+import { REPLY_WAIT_SECONDS } from './views.js';
+import type { ClaimLog } from './claims.js';
+
+/** Passing flows listed one by one (the rest are counted); failing and incomplete ones up to MAX_LISTED_FLOWS. */
+export const MAX_LISTED_PASSING = 10_000;
+export const MAX_LISTED_FLOWS = 50_000;
+/** Findings kept per rule; beyond, they are counted in summary.suppressedFindings. */
+export const MAX_FINDINGS_PER_RULE = 10_000;
+
+export interface Judgement {
+  topology: TopologyReport;
+  flows: FlowReport[];
+  findings: Finding[];
+  timeline: TimelineEvent[];
+  vantagePoints: VantagePoint[];
+  unlistedFlows: number;
+  suppressedFindings: Record<string, number>;
+  flowsByVerdict: Record<FlowVerdict, number>;
+  services: ServiceBalance[];
+}
+
+export interface JudgeFacts extends Facts {
+  readonly claims: ClaimLog;
+}
+
+const frameRef = (capture: number, frame: number): FrameRef => ({ capture, frame });
+
+export class Judge {
+  private resolution: Resolution;
+  private analysis: AnalysisView;
+  private readonly listeners: { rule: Rule; on: RuleListeners }[];
+  private readonly findings: Finding[] = [];
+  private readonly reports: FlowReport[] = [];
+  private readonly perRule = new Map<string, number>();
+  private readonly suppressed: Record<string, number> = {};
+  private readonly flowsPerRs = new Map<string, number>();
+  private readonly clients = new Set<string>();
+  private readonly byVerdict: Record<FlowVerdict, number> = { pass: 0, fail: 0, incomplete: 0 };
+  private unlisted = 0;
+  private listedPassing = 0;
+  private flowFindings: number[] | null = null;
+  private currentFlow: FlowView | undefined;
+  private addressViews: AddressView[] = [];
+  private addressVersion = -1;
+  private readonly macText = new Map<number, string>();
+  private readonly balance: BalanceTracker;
+
+  constructor(
+    private readonly facts: JudgeFacts,
+    private readonly labels: readonly string[],
+    rules: readonly Rule[],
+  ) {
+    this.resolution = resolve(facts);
+    this.analysis = this.makeAnalysis();
+    this.balance = new BalanceTracker(facts.given);
+    const judge = this;
+    this.listeners = rules.map((rule) => ({
+      rule,
+      on: rule.create({
+        get analysis() {
+          return judge.analysis;
+        },
+        report: (d) => judge.report(rule, d),
+      }),
+    }));
+  }
+
+  /** Re-resolves the topology from everything seen so far. */
+  refresh(): void {
+    this.resolution = resolve(this.facts);
+    this.analysis = this.makeAnalysis();
+    this.addressVersion = -1;
+  }
+
+  isVipFlow(flow: Flow): boolean {
+    return this.resolution.isService(flow.serverIp, flow.serverPort, flow.proto);
+  }
+
+  /** Judges one finished VIP flow; `captureEnd` is the time up to which the captures are known. */
+  judgeFlow(flow: Flow, captureEnd: number): void {
+    const view = this.flowView(flow, captureEnd);
+    this.currentFlow = view;
+    this.flowFindings = [];
+    for (const { on } of this.listeners) on.flowEnd?.(view);
+    const indices = this.flowFindings;
+    this.flowFindings = null;
+    this.currentFlow = undefined;
+    const rsMac = this.writeReport(view, flow, indices);
+    this.balance.add(view, flow, rsMac);
+  }
+
+  finish(captureEnd: number): Judgement {
+    void captureEnd;
+    this.refresh();
+    const r = this.resolution;
+    const addresses = this.addresses();
+    for (const { on } of this.listeners) on.addresses?.(addresses);
+    const balance = this.balance.views(r, this.facts.book);
+    for (const { on } of this.listeners) on.balance?.(balance);
+    const services = balance.map((v) => {
+      const label = serviceLabel(v);
+      const failed = this.findings.some((f) => f.service === label && f.severity !== 'info');
+      return balanceReport(v, !v.configured ? 'observed' : failed ? 'fail' : 'pass');
+    });
+
+    // Stable order: flow findings by first frame, then address findings by first frame.
+    const order = this.findings.map((f, i) => ({ f, i }));
+    const firstOf = (f: Finding): [number, number] => [f.frames[0]?.capture ?? 0, f.frames[0]?.frame ?? 0];
+    order.sort((x, y) => {
+      const ax = x.f.flow ? 0 : 1;
+      const ay = y.f.flow ? 0 : 1;
+      if (ax !== ay) return ax - ay;
+      const [cx, fx] = firstOf(x.f);
+      const [cy, fy] = firstOf(y.f);
+      return cx - cy || fx - fy || x.f.rule.localeCompare(y.f.rule);
+    });
+    const newIndex = new Map<number, number>();
+    order.forEach((o, n) => newIndex.set(o.i, n));
+    const findings = order.map((o) => o.f);
+    const reports = this.reports.sort((x, y) => x.firstFrame.capture - y.firstFrame.capture || x.firstFrame.frame - y.firstFrame.frame);
+    for (const rep of reports) rep.findings = rep.findings.map((i) => newIndex.get(i) ?? i).sort((x, y) => x - y);
+
+    const book = this.facts.book;
+    const rsReport: TopologyReport['realServers'] = [...r.realServers.entries()].map(([mac, rs]) => ({
+      mac: formatMac(mac),
+      ...(rs.ip !== undefined ? { ip: book.format(rs.ip) } : {}),
+      source: rs.source,
+      flows: this.flowsPerRs.get(formatMac(mac)) ?? 0,
+      ...(rs.evidence ? { evidence: rs.evidence } : {}),
+    }));
+    const notes = [...r.notes];
+    const copyCount = r.serviceCopies.reduce((n, c) => n + c.count, 0);
+    const given = this.facts.given;
+    let confidence: TopologyReport['confidence'] = 'none';
+    if (given.services.length > 0 && given.directorMacs.length > 0) confidence = 'high';
+    else if (copyCount >= 3) confidence = 'high';
+    else if (copyCount > 0 || r.directors.size > 0) confidence = 'medium';
+    else if (r.services.length > 0) confidence = 'low';
+    if (r.services.length === 0) {
+      notes.push(
+        'no VIP given and none could be inferred: no client packet was seen re-sent by a director (a client- or RS-side capture cannot show it); give --vip to judge flows',
+      );
+    } else if (r.directors.size === 0) {
+      notes.push('no director could be identified: no forwarded copies and no single owner of the VIP; give --director-mac');
+    }
+    if (copyCount === 0 && r.services.length > 0 && !r.forwardingVisible) {
+      notes.push("this vantage point does not show the director's forwarding: director rules were not judged");
+    }
+    return {
+      topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clients.size, notes, confidence },
+      flows: reports,
+      findings,
+      timeline: this.timeline(),
+      services,
+      vantagePoints: r.vantagePoints,
+      unlistedFlows: this.unlisted,
+      suppressedFindings: this.suppressed,
+      flowsByVerdict: this.byVerdict,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private report(rule: Rule, d: Parameters<Parameters<Rule['create']>[0]['report']>[0]): void {
+    const kept = this.perRule.get(rule.id) ?? 0;
+    const flow = d.flow ?? this.currentFlow;
+    const severity: Severity = d.severity ?? rule.defaultSeverity;
+    if (kept >= MAX_FINDINGS_PER_RULE) {
+      this.suppressed[rule.id] = (this.suppressed[rule.id] ?? 0) + 1;
+      // The flow still fails: remember the verdict without keeping the finding.
+      if (this.flowFindings && severity === 'error') this.flowFindings.push(-1);
+      return;
+    }
+    this.perRule.set(rule.id, kept + 1);
+    const data = d.data;
+    this.findings.push({
+      rule: rule.id,
+      severity,
+      messageId: d.messageId,
+      message: fillTemplate(rule.messages[d.messageId] ?? d.messageId, data),
+      data,
+      frames: d.frames,
+      ...(flow ? { flow: { client: flow.client, vip: flow.vip, proto: flow.proto } } : {}),
+      ...(d.mac !== undefined ? { mac: d.mac } : {}),
+      ...(d.service !== undefined ? { service: d.service } : {}),
+      remediation: rule.meta.remediation.map((x) => fillTemplate(x, data)),
+      displayFilter: displayFilter(d.frames),
+    });
+    if (this.flowFindings && flow === this.currentFlow) this.flowFindings.push(this.findings.length - 1);
+  }
+
+  private mac(n: number): string | undefined {
+    if (n < 0) return undefined;
+    let t = this.macText.get(n);
+    if (t === undefined) {
+      t = formatMac(n);
+      this.macText.set(n, t);
+    }
+    return t;
+  }
+
+  private roleOf(leg: Leg): LegRole {
+    const r = this.resolution;
+    if (leg.direction === Direction.Reply) {
+      if (leg.srcMac >= 0 && r.isDirector(leg.srcMac)) return 'reply-from-director';
+      if (leg.dstMac >= 0 && r.isDirector(leg.dstMac)) return 'reply-to-director';
+      return 'reply';
+    }
+    if (leg.srcMac >= 0 && r.isDirector(leg.srcMac) && !(leg.dstMac >= 0 && r.isDirector(leg.dstMac))) return 'forwarded';
+    if (leg.dstMac >= 0 && r.isDirector(leg.dstMac)) return 'to-director';
+    if (leg.dstMac >= 0 && r.isRealServer(leg.dstMac)) return 'bypass';
+    if (leg.copies > 0) return 'forwarded';
+    if (leg.dstMac < 0 && !leg.outgoing) {
+      // Cooked capture: an incoming frame on the director is addressed to it.
+      const host = r.hostMacs[leg.firstCapture] ?? -1;
+      if (host >= 0 && r.isDirector(host)) return 'to-director';
+    }
+    return 'request-other';
+  }
+
+  private legView(leg: Leg): LegView {
+    const book = this.facts.book;
+    return {
+      role: this.roleOf(leg),
+      srcMac: this.mac(leg.srcMac),
+      dstMac: this.mac(leg.dstMac),
+      srcIp: book.format(leg.srcIp),
+      dstIp: book.format(leg.dstIp),
+      srcPort: leg.srcPort,
+      dstPort: leg.dstPort,
+      packets: leg.packets,
+      first: frameRef(leg.firstCapture, leg.firstFrame),
+      firstTime: leg.firstTime,
+      last: frameRef(leg.lastCapture, leg.lastFrame),
+      lastTime: leg.lastTime,
+      uncopied: leg.uncopied,
+      firstUncopied: leg.uncopied > 0 ? frameRef(leg.firstUncopiedCapture, leg.firstUncopiedFrame) : null,
+      copies: leg.copies,
+      encapsulated: leg.encapsulated,
+    };
+  }
+
+  private flowView(flow: Flow, captureEnd: number): FlowView {
+    const book = this.facts.book;
+    const r = this.resolution;
+    const legs = flow.legs.map((l) => this.legView(l)).sort((x, y) => x.first.capture - y.first.capture || x.first.frame - y.first.frame);
+    const cd = flow.copyDifference;
+    const forwarded = legs.filter((l) => l.role === 'forwarded');
+    const replies = legs.filter((l) => l.role === 'reply' || l.role === 'reply-to-director' || l.role === 'reply-from-director');
+    // Replies are visible on a mirror, on the port of the RS that got the flow, or the client's.
+    const rsMacs = new Set(forwarded.map((l) => l.dstMac));
+    const clientMacs = new Set(legs.filter((l) => l.role === 'to-director' || l.role === 'bypass').map((l) => l.srcMac));
+    const repliesVisible = r.vantagePoints.some(
+      (v) =>
+        v.kind === 'mirror' ||
+        (v.hostRole === 'rs' && v.hostMac !== undefined && rsMacs.has(v.hostMac)) ||
+        (v.hostRole === 'client' && v.hostMac !== undefined && clientMacs.has(v.hostMac)),
+    );
+    const lastForwarded = forwarded.reduce((t, l) => Math.max(t, l.lastTime), -Infinity);
+    return {
+      proto: flow.proto === 17 ? 'udp' : 'tcp',
+      client: { ip: book.format(flow.clientIp), port: flow.clientPort },
+      vip: { ip: book.format(flow.serverIp), port: flow.serverPort },
+      legs,
+      toDirector: legs.filter((l) => l.role === 'to-director'),
+      forwarded,
+      bypass: legs.filter((l) => l.role === 'bypass'),
+      replies,
+      copyDifference: cd
+        ? { copy: frameRef(cd.copyCapture, cd.copyFrame), original: frameRef(cd.originalCapture, cd.originalFrame), changes: cd.changes, mode: cd.mode }
+        : null,
+      firstFrame: frameRef(flow.firstCapture, flow.firstFrame),
+      lastFrame: frameRef(flow.lastCapture, flow.lastFrame),
+      sawStart: flow.proto !== 6 || flow.sawSyn,
+      sawEnd: flow.proto !== 6 || flow.sawRst || (flow.finFromClient && flow.finFromServer),
+      observable: { forwarding: r.forwardingVisible, replies: repliesVisible },
+      endedBeforeReplyDue: captureEnd - lastForwarded < REPLY_WAIT_SECONDS,
+    };
+  }
+
+  /** Writes the flow's report (when listed) and returns the RS MAC it went to, if known. */
+  private writeReport(fv: FlowView, flow: Flow, indices: number[]): string | undefined {
+    const errors = indices.some((i) => i < 0 || this.findings[i]?.severity === 'error');
+    let verdict: FlowVerdict = errors ? 'fail' : 'pass';
+    let incompleteReason: string | undefined;
+    if (!errors) {
+      if (!fv.sawStart) incompleteReason = 'no SYN seen: the connection started before the capture';
+      else if (!fv.sawEnd) incompleteReason = 'still open at the end of the capture';
+      else if (fv.replies.length === 0 && !fv.observable.replies) incompleteReason = 'replies cannot be seen from this vantage point';
+      else if (fv.replies.length === 0 && fv.endedBeforeReplyDue) incompleteReason = 'the capture ended before an answer was due';
+      if (incompleteReason) verdict = 'incomplete';
+    }
+    const rsMacs: string[] = [];
+    for (const l of [...fv.forwarded, ...fv.bypass]) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
+    if (rsMacs.length === 0) {
+      // A client-side capture never sees the copy; the RS shows as the sender of the replies.
+      for (const l of fv.replies) {
+        if (l.role === 'reply' && l.srcMac !== undefined && this.analysis.isRealServerMac(l.srcMac) && !rsMacs.includes(l.srcMac)) rsMacs.push(l.srcMac);
+      }
+    }
+    this.byVerdict[verdict]++;
+    this.clients.add(fv.client.ip);
+    if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
+    const listed = verdict === 'pass' ? this.listedPassing < MAX_LISTED_PASSING : this.reports.length < MAX_LISTED_FLOWS;
+    if (!listed) {
+      this.unlisted++;
+      return rsMacs[0];
+    }
+    if (verdict === 'pass') this.listedPassing++;
+    const realServers = rsMacs.map((mac) => {
+      const ip = this.analysis.realServerIp(mac);
+      return ip !== undefined ? { mac, ip } : { mac };
+    });
+    const count = (legs: LegView[]): number => legs.reduce((n, l) => n + l.packets, 0);
+    this.reports.push({
+      client: fv.client,
+      vip: fv.vip,
+      proto: fv.proto,
+      realServer: realServers[0] ?? null,
+      realServers,
+      packets: { toDirector: count(fv.toDirector), forwarded: count(fv.forwarded), replies: count(fv.replies), bypass: count(fv.bypass) },
+      firstFrame: fv.firstFrame,
+      lastFrame: fv.lastFrame,
+      start: epoch(flow.firstTime),
+      end: epoch(flow.lastTime),
+      verdict,
+      ...(incompleteReason ? { incompleteReason } : {}),
+      findings: indices.filter((i) => i >= 0),
+    });
+    return rsMacs[0];
+  }
+
+  private makeAnalysis(): AnalysisView {
+    const r = this.resolution;
+    const book = this.facts.book;
+    const vipTexts = [...r.vipIps].map((ip) => book.format(ip));
+    const labels = this.labels;
+    const judge = this;
+    return {
+      vantage: r.vantagePoints[0] ?? { kind: 'unknown', hostMac: undefined, hostRole: undefined, description: 'no capture' },
+      realServersGiven: r.realServersGiven,
+      isDirectorMac: (mac) => mac !== undefined && r.isDirector(parseMac(mac) ?? -1),
+      isRealServerMac: (mac) => mac !== undefined && r.isRealServer(parseMac(mac) ?? -1),
+      realServerIp: (mac) => {
+        const ip = r.realServers.get(parseMac(mac) ?? -1)?.ip;
+        return ip !== undefined ? book.format(ip) : undefined;
+      },
+      isVip: (ip) => vipTexts.includes(ip),
+      vips: vipTexts,
+      frameLabel: (ref) => (labels.length > 1 ? `${labels[ref.capture] ?? '?'} frame ${ref.frame}` : `frame ${ref.frame}`),
+      get addresses() {
+        return judge.addresses();
+      },
+    };
+  }
+
+  /** Address views of the claims so far, rebuilt only when a claim was added since. */
+  private addresses(): AddressView[] {
+    if (this.addressVersion !== this.facts.claims.version) {
+      this.addressViews = this.buildAddressViews();
+      this.addressVersion = this.facts.claims.version;
+    }
+    return this.addressViews;
+  }
+
+  private buildAddressViews(): AddressView[] {
+    const r = this.resolution;
+    const book = this.facts.book;
+    const macText = (n: number): string => this.mac(n) ?? '?';
+    return [...this.facts.claims.byIp.values()]
+      .sort((x, y) => x.ip - y.ip)
+      .map((c) => ({
+        ip: book.format(c.ip),
+        family: book.family(c.ip),
+        isVip: r.vipIps.has(c.ip),
+        claimants: [...c.claimants.values()].map((cl) => ({
+          mac: macText(cl.mac),
+          role: r.isDirector(cl.mac) ? ('director' as const) : r.isRealServer(cl.mac) ? ('rs' as const) : ('other' as const),
+          count: cl.count,
+          frames: cl.frames.map((fr) => frameRef(fr.capture, fr.frame)),
+          kinds: [...cl.kinds],
+          firstTime: cl.firstTime,
+          lastTime: cl.lastTime,
+        })),
+        sequence: c.sequence.map(
+          (s): ClaimEvent => ({
+            mac: macText(s.mac),
+            kind: s.kind,
+            frame: frameRef(s.capture, s.frame),
+            time: s.time,
+            to: s.to >= 0 && Math.floor(s.to / 0x10000000000) % 2 === 0 ? macText(s.to) : undefined,
+          }),
+        ),
+      }));
+  }
+
+  private timeline(): TimelineEvent[] {
+    const analysis = this.analysis;
+    const roleName = (mac: string): string =>
+      analysis.isDirectorMac(mac) ? 'director' : analysis.isRealServerMac(mac) ? 'real server' : 'unknown role';
+    const timeline: TimelineEvent[] = [];
+    for (const av of this.addresses()) {
+      if (!av.isVip) continue;
+      const own = analyseOwnership(av.sequence, (mac) => analysis.isDirectorMac(mac));
+      if (own.firstOwner) {
+        const e = own.firstOwner;
+        timeline.push({ time: epoch(e.time), frame: e.frame, kind: 'claim', ip: av.ip, mac: e.mac, note: `${e.mac} (${roleName(e.mac)}) claims ${av.ip}` });
+      }
+      for (const ch of own.changes) {
+        timeline.push({
+          time: epoch(ch.event.time),
+          frame: ch.event.frame,
+          kind: 'owner-change',
+          ip: av.ip,
+          mac: ch.to,
+          note: `${av.ip} moves from ${ch.from} to ${ch.to} (${roleName(ch.to)})`,
+        });
+      }
+      for (const c of own.conflicts) {
+        const e = c.events[0];
+        if (!e) continue;
+        timeline.push({
+          time: epoch(e.time),
+          frame: e.frame,
+          kind: 'conflict',
+          ip: av.ip,
+          mac: c.mac,
+          note: `${c.mac} (${roleName(c.mac)}) claims ${av.ip} while ${c.owner} owns it`,
+        });
+      }
+    }
+    // The first bypassing connection of each client: when balancing stopped for it.
+    const bypassStart = new Map<string, { time: number; frame: FrameRef; mac: string; vip: string }>();
+    for (const f of this.findings) {
+      if (f.rule !== 'client-bypass' || !f.flow || !f.frames[0]) continue;
+      const time = Number(f.data.at ?? 0);
+      const prev = bypassStart.get(f.flow.client.ip);
+      if (!prev || f.frames[0].capture < prev.frame.capture || f.frames[0].frame < prev.frame.frame) {
+        bypassStart.set(f.flow.client.ip, { time, frame: f.frames[0], mac: f.mac ?? '?', vip: f.flow.vip.ip });
+      }
+    }
+    for (const [client, b] of bypassStart) {
+      timeline.push({
+        time: epoch(b.time),
+        frame: b.frame,
+        kind: 'bypass-start',
+        ip: b.vip,
+        mac: b.mac,
+        note: `client ${client} sends to ${b.vip} via ${b.mac}, bypassing the director`,
+      });
+    }
+    timeline.sort((x, y) => Number(x.time) - Number(y.time) || x.frame.frame - y.frame.frame);
+    return timeline;
+  }
+}
+
+/** Seconds since the epoch as a decimal string with microsecond precision (a float holds ~0.2 µs). */
+export function epoch(t: number): string {
+  return t.toFixed(6);
+}

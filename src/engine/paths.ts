@@ -1,0 +1,91 @@
+/**
+ * The MACs seen on each side of the conversations with one server endpoint, folded from every
+ * flow (when it is released, or at the end). DR shows here even without director copies:
+ * clients send to a MAC that never answers, requests arrive from a MAC that replies never go
+ * to, or several MACs answer as one address. Sets only grow, so folding a flow twice is harmless.
+ */
+import type { Flow } from './flow-state.js';
+import { Direction } from './flow-state.js';
+
+export interface Layer2Path {
+  ip: number;
+  port: number;
+  proto: number;
+  /** Request destinations (the MAC clients send to). */
+  sentTo: Set<number>;
+  /** Request sources (client, or whoever re-sent the client's packet). */
+  sentFrom: Set<number>;
+  /** Senders of requests whose source IP is the client's (clients or their router). */
+  clientSenders: Set<number>;
+  repliesFrom: Set<number>;
+  repliesTo: Set<number>;
+  /** MACs that sent replies with the server's own address as source. */
+  answering: Set<number>;
+}
+
+export interface PathVerdict {
+  asymmetric: boolean;
+  directorCandidates: number[];
+  why: string;
+}
+
+function isGroupMac(mac: number): boolean {
+  return Math.floor(mac / 0x10000000000) % 2 === 1;
+}
+
+export class PathBook {
+  readonly paths = new Map<string, Layer2Path>();
+
+  fold(flow: Flow): void {
+    const key = `${flow.serverIp}|${flow.serverPort}|${flow.proto}`;
+    let p = this.paths.get(key);
+    if (p === undefined) {
+      p = {
+        ip: flow.serverIp,
+        port: flow.serverPort,
+        proto: flow.proto,
+        sentTo: new Set(),
+        sentFrom: new Set(),
+        clientSenders: new Set(),
+        repliesFrom: new Set(),
+        repliesTo: new Set(),
+        answering: new Set(),
+      };
+      this.paths.set(key, p);
+    }
+    for (const leg of flow.legs) {
+      if (leg.direction === Direction.Request) {
+        if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) p.sentTo.add(leg.dstMac);
+        if (leg.srcMac >= 0) {
+          p.sentFrom.add(leg.srcMac);
+          if (leg.srcIp === flow.clientIp) p.clientSenders.add(leg.srcMac);
+        }
+      } else {
+        if (leg.srcMac >= 0) p.repliesFrom.add(leg.srcMac);
+        if (leg.dstMac >= 0) p.repliesTo.add(leg.dstMac);
+        if (leg.srcMac >= 0 && leg.srcIp === flow.serverIp) p.answering.add(leg.srcMac);
+      }
+    }
+  }
+}
+
+export function judgePath(p: Layer2Path): PathVerdict {
+  const silentTarget = [...p.sentTo].filter((m) => !p.repliesFrom.has(m));
+  const resender = [...p.sentFrom].filter((m) => !p.repliesTo.has(m));
+  if (p.repliesFrom.size > 0 && silentTarget.length > 0) {
+    return {
+      asymmetric: true,
+      directorCandidates: silentTarget,
+      why: 'clients send to a MAC that never answers; replies come from other MACs (asymmetric path, no copies seen)',
+    };
+  }
+  if (p.repliesTo.size > 0 && resender.length > 0) {
+    return {
+      asymmetric: true,
+      directorCandidates: resender,
+      why: 'requests arrive from a MAC that replies never go to (re-sent by a director; no copies seen)',
+    };
+  }
+  if (p.answering.size >= 2) return { asymmetric: true, directorCandidates: [], why: `${p.answering.size} MACs answer as this one address` };
+  return { asymmetric: false, directorCandidates: [], why: '' };
+}

@@ -1,0 +1,90 @@
+/**
+ * Where was the capture taken? A mirror port sees unicast frames between many pairs of hosts;
+ * a host's own port (or tcpdump on the host) sees only frames to and from that host; a Linux
+ * cooked capture (`tcpdump -i any`) is always taken on one host, whose frames are the outgoing
+ * ones. The answer decides which legs of a flow the capture could have shown at all.
+ */
+import { SllPacketType } from '../decode/frame.js';
+import type { DecodedFrame } from '../decode/frame.js';
+
+/** Share of unicast frames one MAC must take part in for the capture to count as taken at its port. */
+const HOST_SHARE = 0.95;
+const MIN_UNICAST = 10;
+
+/**
+ * Counts per MAC. A capture involves a handful of MACs on the LVS segment (clients usually
+ * arrive through one router), so a short list searched linearly beats a Map whose 48-bit keys
+ * would be boxed on every lookup; past LIST_MAX distinct MACs the rest go to a Map.
+ */
+const LIST_MAX = 64;
+
+class MacCounts {
+  private readonly macs: number[] = [];
+  private readonly counts: number[] = [];
+  private readonly overflow = new Map<number, number>();
+
+  add(mac: number): void {
+    const macs = this.macs;
+    for (let i = 0; i < macs.length; i++) {
+      if (macs[i] === mac) {
+        this.counts[i]!++;
+        return;
+      }
+    }
+    if (macs.length < LIST_MAX) {
+      macs.push(mac);
+      this.counts.push(1);
+    } else {
+      this.overflow.set(mac, (this.overflow.get(mac) ?? 0) + 1);
+    }
+  }
+
+  entries(): Map<number, number> {
+    const m = new Map(this.overflow);
+    this.macs.forEach((mac, i) => m.set(mac, this.counts[i]!));
+    return m;
+  }
+}
+
+export class VantageCounter {
+  unicastFrames = 0;
+  cookedFrames = 0;
+  private readonly appearances = new MacCounts();
+  private readonly outgoingSenders = new MacCounts();
+
+  count(f: DecodedFrame): void {
+    if (f.sllPacketType >= 0) {
+      this.cookedFrames++;
+      if (f.sllPacketType === SllPacketType.Outgoing && f.ethSrc >= 0) this.outgoingSenders.add(f.ethSrc);
+      return;
+    }
+    if (f.ethDst < 0 || f.ethSrc < 0) return;
+    // I/G bit of the first octet: group (broadcast/multicast) frames are flooded everywhere.
+    if (Math.floor(f.ethDst / 0x10000000000) & 1) return;
+    this.unicastFrames++;
+    this.appearances.add(f.ethSrc);
+    if (f.ethDst !== f.ethSrc) this.appearances.add(f.ethDst);
+  }
+
+  resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number } {
+    if (this.cookedFrames > this.unicastFrames) {
+      return { kind: 'cooked-host', hostMac: top(this.outgoingSenders.entries())[0] };
+    }
+    if (this.unicastFrames < MIN_UNICAST) return { kind: 'unknown', hostMac: -1 };
+    const [mac, n] = top(this.appearances.entries());
+    if (n >= HOST_SHARE * this.unicastFrames) return { kind: 'host', hostMac: mac };
+    return { kind: 'mirror', hostMac: -1 };
+  }
+}
+
+function top(m: Map<number, number>): [number, number] {
+  let best = -1;
+  let bestN = 0;
+  for (const [k, n] of m) {
+    if (n > bestN) {
+      best = k;
+      bestN = n;
+    }
+  }
+  return [best, bestN];
+}

@@ -1,0 +1,178 @@
+/**
+ * What rules see: finished flows with their legs already resolved into DR roles, and the log
+ * of address claims. Built by the analyzer at judgement time from its compact per-flow state,
+ * so rules deal in roles ("forwarded copy", "reply") and never in raw frames.
+ */
+import type { FrameRef, Endpoint } from './result.js';
+import type { L4Proto } from './topology.js';
+
+/** How long a real server gets to answer before silence counts as no answer. */
+export const REPLY_WAIT_SECONDS = 1.0;
+
+export type LegRole =
+  /** client (or its router) -> director MAC */
+  | 'to-director'
+  /** director MAC -> RS MAC: the forwarded copy */
+  | 'forwarded'
+  /** client -> RS MAC, bypassing the director */
+  | 'bypass'
+  /** any client-side frame whose roles we cannot place (unknown MACs, cooked capture) */
+  | 'request-other'
+  /** RS -> client (or router): the DR reply path */
+  | 'reply'
+  /** reply sent to the director's MAC (RS routes replies via the director) */
+  | 'reply-to-director'
+  /** reply emitted by the director (NAT un-rewrite, or the director's own stack) */
+  | 'reply-from-director';
+
+export interface LegView {
+  role: LegRole;
+  /** MACs as text; undefined when the link type does not carry them (cooked captures). */
+  srcMac: string | undefined;
+  dstMac: string | undefined;
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  packets: number;
+  first: FrameRef;
+  firstTime: number;
+  last: FrameRef;
+  lastTime: number;
+  /** Frames of this leg that were not followed by a director copy (meaningful for 'to-director'). */
+  uncopied: number;
+  firstUncopied: FrameRef | null;
+  /** Frames of this leg that were matched as copies of an earlier frame. */
+  copies: number;
+  /** True when the frames were encapsulated (tunnel mode). */
+  encapsulated: boolean;
+}
+
+/** A forwarded copy that carries a different IP packet than the client's frame. */
+export interface CopyDifference {
+  copy: FrameRef;
+  original: FrameRef;
+  /** e.g. "destination IP 192.168.188.120 -> 192.168.188.107", "TTL 64 -> 61" */
+  changes: string[];
+  /** What the changes say about the director: NAT, tunnel, or a packet otherwise modified. */
+  mode: 'nat' | 'tunnel' | 'modified';
+}
+
+export interface FlowView {
+  proto: L4Proto;
+  client: Endpoint;
+  vip: Endpoint;
+  legs: LegView[];
+  toDirector: LegView[];
+  /** Forwarded legs in order of their first frame (one per RS MAC). */
+  forwarded: LegView[];
+  bypass: LegView[];
+  /** Every server->client leg. */
+  replies: LegView[];
+  /** First copy whose IP packet differs beyond TTL / header checksum; null when none did. */
+  copyDifference: CopyDifference | null;
+  firstFrame: FrameRef;
+  lastFrame: FrameRef;
+  /** TCP: SYN seen (the connection started inside the capture). UDP: always true. */
+  sawStart: boolean;
+  /** TCP: FIN both ways or RST seen. UDP: always true. */
+  sawEnd: boolean;
+  /** Can this vantage point see the director's copies of this flow, and the replies to it? */
+  observable: { forwarding: boolean; replies: boolean };
+  /**
+   * The capture ended too soon after the last forwarded packet for an answer to have been
+   * recorded (less than REPLY_WAIT_SECONDS): silence then proves nothing.
+   */
+  endedBeforeReplyDue: boolean;
+}
+
+export type ClaimKind = 'arp-reply' | 'arp-request' | 'arp-gratuitous' | 'na';
+
+export interface ClaimEvent {
+  mac: string;
+  kind: ClaimKind;
+  frame: FrameRef;
+  time: number;
+  /** For ARP replies and unicast claims: the MAC the claim was sent to. */
+  to: string | undefined;
+}
+
+export interface ClaimantView {
+  mac: string;
+  role: 'director' | 'rs' | 'other';
+  count: number;
+  /** Frames that show the claim (capped: see `count`). */
+  frames: FrameRef[];
+  kinds: ClaimKind[];
+  firstTime: number;
+  lastTime: number;
+}
+
+export interface AddressView {
+  ip: string;
+  family: 4 | 6;
+  isVip: boolean;
+  claimants: ClaimantView[];
+  /** Claims in capture order (capped). */
+  sequence: ClaimEvent[];
+}
+
+export interface VantagePoint {
+  kind: 'mirror' | 'host' | 'cooked-host' | 'unknown';
+  /** MAC of the host the capture was taken on, for 'host' and 'cooked-host'. */
+  hostMac: string | undefined;
+  hostRole: 'director' | 'rs' | 'client' | 'other' | undefined;
+  description: string;
+}
+
+export interface AnalysisView {
+  vantage: VantagePoint;
+  /** True when the user gave the RS list (so an unknown RS MAC is a finding, not a discovery). */
+  realServersGiven: boolean;
+  isDirectorMac(mac: string | undefined): boolean;
+  isRealServerMac(mac: string | undefined): boolean;
+  realServerIp(mac: string): string | undefined;
+  isVip(ip: string): boolean;
+  /** Canonical text of the VIP addresses. */
+  vips: readonly string[];
+  /** Describe a frame for messages: "frame 12" or "rs1.pcap frame 12". */
+  frameLabel(ref: FrameRef): string;
+  /** Every claimed address, for rules that link a flow to the claim that explains it. */
+  addresses: readonly AddressView[];
+}
+
+/** One new connection the director scheduled (TCP: a SYN forwarded; UDP: a client ip:port's first datagram). */
+export interface NewConnection {
+  time: number;
+  client: string;
+  /** The RS it went to (MAC; the IP when known is in ServiceBalanceView.realServers). */
+  rsMac: string;
+  frame: FrameRef;
+}
+
+export interface BalanceRealServer {
+  mac?: string;
+  ip?: string;
+  /** Configured weight (ipvsadm / config), when known. */
+  weight?: number;
+  newConnections: number;
+}
+
+/** What the capture shows of one virtual service's scheduling, with its configuration if given. */
+export interface ServiceBalanceView {
+  vip: string;
+  port?: number;
+  proto: 'tcp' | 'udp';
+  fwmark?: number;
+  scheduler?: string;
+  persistence?: number;
+  persistenceMask?: string;
+  /** Scheduler and weights were given (--ipvsadm, --config): the scheduling rules may judge. */
+  configured: boolean;
+  realServers: BalanceRealServer[];
+  /** New connections in time order (capped; `total` counts them all). */
+  connections: NewConnection[];
+  total: number;
+  /** The vantage point sees every new connection of the service (a mirror port or the director). */
+  seesEveryNewConnection: boolean;
+}

@@ -1,0 +1,73 @@
+/**
+ * The shape of a rule, after typescript-eslint's `createRule({ meta, create })`: a declarative
+ * object with its documentation and message templates, and a `create` that returns listeners
+ * for the analysis events it needs. Rules never build sentences or touch output: they report
+ * a message id with data, and the engine fills the template.
+ */
+import type { FrameRef, Severity } from '../engine/result.js';
+import type { AddressView, AnalysisView, FlowView, ServiceBalanceView } from '../engine/views.js';
+
+export type RuleKind = 'flow' | 'address' | 'service';
+
+export interface RuleMeta {
+  /** Short statement of what the rule checks (one line, for `lvs-pcap rules`). */
+  summary: string;
+  /** Why LVS-DR needs it: what goes wrong on a real network when it is violated. */
+  rationale: string;
+  /** What to change, one line each; `{name}` placeholders are filled from the finding's data. */
+  remediation: string[];
+  /** What the rule needs to see in a capture, and what it does when it cannot (observability). */
+  observability: string;
+}
+
+export interface ReportDescriptor<M extends string> {
+  messageId: M;
+  data: Record<string, string | number>;
+  /** Evidence, the proving frame first. */
+  frames: FrameRef[];
+  /** The flow concerned (flow rules). */
+  flow?: FlowView;
+  /** The MAC concerned (address rules), as text. */
+  mac?: string;
+  /** The virtual service concerned (scheduling rules), as serviceLabel() names it. */
+  service?: string;
+  /** Overrides the rule's default severity for this report (e.g. info for a benign case). */
+  severity?: Severity;
+}
+
+export interface RuleContext<M extends string> {
+  /** Topology and vantage point as the analysis resolved them. */
+  readonly analysis: AnalysisView;
+  report(descriptor: ReportDescriptor<M>): void;
+}
+
+export interface RuleListeners {
+  /** A finished flow to a VIP service, with its legs resolved into roles. */
+  flowEnd?(flow: FlowView): void;
+  /** Every IP address claimed on the wire (ARP replies/announcements, Neighbor Advertisements). */
+  addresses?(addresses: readonly AddressView[]): void;
+  /** Every virtual service with the new connections the director scheduled, at the end. */
+  balance?(services: readonly ServiceBalanceView[]): void;
+}
+
+export interface Rule<M extends string = string> {
+  id: string;
+  kind: RuleKind;
+  defaultSeverity: Severity;
+  meta: RuleMeta;
+  messages: Readonly<Record<M, string>>;
+  create(context: RuleContext<M>): RuleListeners;
+}
+
+/** Identity at run time; pins `M` so that reporting an unknown message id fails to compile. */
+export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
+  return rule;
+}
+
+/** Fills `{name}` placeholders; unknown names stay visible rather than silently vanishing. */
+export function fillTemplate(template: string, data: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = data[name];
+    return value === undefined ? whole : String(value);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Every rule, in the order they run and are listed. The id of each equals its file name
+ * (a test checks it), so `lvs-pcap explain <id>` and the README sections line up.
+ */
+import type { Rule } from './define.js';
+import clientBypass from './client-bypass.js';
+import directorL2Only from './director-l2-only.js';
+import flowAffinity from './flow-affinity.js';
+import forwardedToKnownRs from './forwarded-to-known-rs.js';
+import noReply from './no-reply.js';
+import notForwarded from './not-forwarded.js';
+import replyDirect from './reply-direct.js';
+import replySrcVip from './reply-src-vip.js';
+import rsArpAnnounceVip from './rs-arp-announce-vip.js';
+import rsArpReplyVip from './rs-arp-reply-vip.js';
+import rsNdVip from './rs-nd-vip.js';
+import vipMacConflict from './vip-mac-conflict.js';
+import vipOwnerChange from './vip-owner-change.js';
+import persistence from './persistence.js';
+import quiescedRs from './quiesced-rs.js';
+import rsShare from './rs-share.js';
+
+export const rules: readonly Rule[] = [
+  directorL2Only,
+  flowAffinity,
+  forwardedToKnownRs,
+  notForwarded,
+  replySrcVip,
+  replyDirect,
+  noReply,
+  clientBypass,
+  rsArpReplyVip,
+  rsArpAnnounceVip,
+  rsNdVip,
+  vipMacConflict,
+  vipOwnerChange,
+  rsShare,
+  persistence,
+  quiescedRs,
+] as readonly Rule[];
+
+export function findRule(id: string): Rule | undefined {
+  return rules.find((r) => r.id === id);
+}
+
+export type { Rule } from './define.js';

@@ -1,0 +1,87 @@
+/**
+ * Reads the lab's fixture descriptions (fixtures/<scenario>/<capture>.json, written by
+ * fixtures/lab/expect.py from what tshark shows in each capture) and compares a CheckResult
+ * with them. Flow rules cite one frame per flow (the one that proves it); address rules cite
+ * every frame that shows the claim, so those are compared whole.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckResult } from '../../src/engine/result.js';
+import type { GivenTopology } from '../../src/engine/topology.js';
+
+export const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+export interface FixtureDescription {
+  scenario: string;
+  vantagePoint: string;
+  capture: { file: string; frames: number; container: string; gzip: boolean; nanosecond: boolean; linkType: number };
+  topology: {
+    vips: { ip: string; port?: number; proto: 'tcp' | 'udp' }[];
+    directors: { ip?: string; mac: string }[];
+    realServers: { ip?: string; mac?: string }[];
+  };
+  inference: { possible: boolean; why: string };
+  expected: {
+    verdict: 'pass' | 'fail' | 'no-traffic';
+    flows: number;
+    findings: { rule: string; severity: string; frames: number[] }[];
+  };
+}
+
+export interface Fixture {
+  name: string;
+  descriptionPath: string;
+  capturePath: string;
+  description: FixtureDescription;
+}
+
+/** Every described capture under fixtures/ (the lab's own folder excluded). */
+export function listFixtures(root = FIXTURES): Fixture[] {
+  const out: Fixture[] = [];
+  for (const dir of readdirSync(root).sort()) {
+    const d = join(root, dir);
+    if (dir === 'lab' || !statSync(d).isDirectory()) continue;
+    for (const file of readdirSync(d).sort()) {
+      if (!file.endsWith('.json')) continue;
+      const description = JSON.parse(readFileSync(join(d, file), 'utf8')) as FixtureDescription;
+      if (!description.capture || !description.expected) continue;
+      out.push({ name: `${dir}/${file.replace(/\.json$/, '')}`, descriptionPath: join(d, file), capturePath: join(d, description.capture.file), description });
+    }
+  }
+  return out;
+}
+
+export const FLOW_RULES = new Set([
+  'director-l2-only',
+  'flow-affinity',
+  'forwarded-to-known-rs',
+  'not-forwarded',
+  'reply-src-vip',
+  'reply-direct',
+  'no-reply',
+  'client-bypass',
+]);
+
+/** The topology a description states, as the flags would give it. */
+export function givenFrom(d: FixtureDescription): GivenTopology {
+  return {
+    services: d.topology.vips.map((v) => ({ vip: v.ip, proto: v.proto, ...(v.port !== undefined ? { port: v.port } : {}) })),
+    directorMacs: d.topology.directors.map((x) => x.mac),
+    realServers: d.topology.realServers.map((r) => ({ ...(r.ip ? { ip: r.ip } : {}), ...(r.mac ? { mac: r.mac } : {}) })),
+    sources: ['fixture description'],
+  };
+}
+
+/** Findings as comparable strings: "rule@frame" for flow rules, "rule@f1,f2,..." for address rules. */
+export function expectedFindings(d: FixtureDescription): string[] {
+  return d.expected.findings.map((f) => key(f.rule, f.frames)).sort();
+}
+
+export function actualFindings(r: CheckResult): string[] {
+  return r.findings.map((f) => key(f.rule, f.frames.map((x) => x.frame))).sort();
+}
+
+function key(rule: string, frames: number[]): string {
+  if (FLOW_RULES.has(rule)) return `${rule}@${frames[0] ?? '-'}`;
+  return `${rule}@${[...frames].sort((a, b) => a - b).join(',')}`;
+}

@@ -1,0 +1,193 @@
+/** `lvs-pcap check`: argument handling around the library's checkCaptures(). */
+import { readFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { checkCaptures } from '../engine/check.js';
+import { buildGivenTopology } from '../engine/given.js';
+import type { CheckResult } from '../engine/result.js';
+import { UsageError } from '../engine/usage-error.js';
+import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
+import { FORMATS, isFormat, reporters, type FormatName } from '../report/index.js';
+import { colourStyle, plainStyle, wantColour } from '../report/style.js';
+import { rules as allRules } from '../rules/index.js';
+import type { Rule } from '../rules/define.js';
+import { issueLine } from './messages.js';
+import { writeAll } from './output.js';
+
+export { FORMATS };
+
+export interface CheckArgs {
+  captures: string[];
+  vip: string[];
+  directorMac: string[];
+  rs: string[];
+  ipvsadm: string | undefined;
+  config: string | undefined;
+  /** Every --format value, in order: NAME or NAME:FILE. Empty means table on stdout. */
+  format: string[];
+  /** Every --output value (more than one is a usage error). */
+  output: string[];
+  allFlows: boolean;
+  timeline: boolean;
+  rules: string[];
+  disable: string[];
+  /** Every --fail-on value (more than one is a usage error). */
+  failOn?: string[];
+  strict?: boolean;
+  expectRs?: string[];
+  minFlows?: string[];
+}
+
+/** Where one format goes: a file, or stdout when `file` is null. */
+export interface OutputSpec {
+  format: FormatName;
+  file: string | null;
+  /** How the user named it, for error messages. */
+  flag: string;
+}
+
+function once(flag: string, values: readonly string[] | undefined): string | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) throw new UsageError(`${flag} given ${values.length} times (${values.join(', ')}): give it once`);
+  return values[0];
+}
+
+/**
+ * `--format NAME[:FILE]` (repeatable) and `--output FILE`. The file is everything after the
+ * first colon, so paths with colons work; `-` as FILE means stdout. At most one format may go
+ * to stdout; `--output` redirects that one (so `--format junit --output r.xml` keeps working).
+ */
+export function parseOutputs(formats: readonly string[], outputs: readonly string[]): OutputSpec[] {
+  const values = formats.length > 0 ? formats : ['table'];
+  const specs: OutputSpec[] = values.map((value) => {
+    const colon = value.indexOf(':');
+    const name = colon < 0 ? value : value.slice(0, colon);
+    const file = colon < 0 ? null : value.slice(colon + 1);
+    if (!isFormat(name)) throw new UsageError(`--format ${value}: unknown format '${name}' (one of ${FORMATS.join(', ')}; NAME:FILE writes to FILE)`);
+    if (file === '') throw new UsageError(`--format ${value}: no file name after ':' (NAME:FILE, or NAME alone for stdout)`);
+    return { format: name, file: file === '-' ? null : file, flag: `--format ${value}` };
+  });
+  const toStdout = specs.filter((s) => s.file === null);
+  if (toStdout.length > 1) {
+    throw new UsageError(
+      `--format: ${toStdout.map((s) => s.format).join(' and ')} would both go to stdout; give all but one a file (--format NAME:FILE)`,
+    );
+  }
+  const output = once('--output', outputs);
+  if (output !== undefined) {
+    if (output === '') throw new UsageError('--output: empty file name');
+    const target = toStdout[0];
+    if (!target) throw new UsageError(`--output ${output}: every --format already names its file; --output applies to the one without :FILE`);
+    if (output !== '-') {
+      target.file = output;
+      target.flag = `--output ${output}`;
+    }
+  }
+  const seen = new Map<string, OutputSpec>();
+  for (const s of specs) {
+    if (s.file === null) continue;
+    const prev = seen.get(s.file);
+    if (prev) throw new UsageError(`${s.flag}: ${s.file} is already the file of ${prev.flag}`);
+    seen.set(s.file, s);
+  }
+  return specs;
+}
+
+function parseCount(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} ${value === '' ? "''" : value}: not a whole number`);
+  return Number(value.trim());
+}
+
+/** --fail-on LEVEL, --strict (= --fail-on incomplete), --expect-rs N, --min-flows N. */
+export function parseGate(args: Pick<CheckArgs, 'failOn' | 'strict' | 'expectRs' | 'minFlows'>): GateOptions {
+  const value = once('--fail-on', args.failOn);
+  if (value !== undefined && !(FAIL_ON as readonly string[]).includes(value)) {
+    throw new UsageError(`--fail-on ${value === '' ? "''" : value}: unknown level (one of ${FAIL_ON.join(', ')})`);
+  }
+  if (args.strict && value !== undefined && value !== 'incomplete') {
+    throw new UsageError(`--strict means --fail-on incomplete, which contradicts --fail-on ${value}`);
+  }
+  const failOn: FailOn = args.strict ? 'incomplete' : ((value as FailOn | undefined) ?? DEFAULT_GATE.failOn);
+  const expectRs = parseCount('--expect-rs', once('--expect-rs', args.expectRs));
+  const minFlows = parseCount('--min-flows', once('--min-flows', args.minFlows));
+  return { failOn, ...(expectRs !== undefined ? { expectRs } : {}), ...(minFlows !== undefined ? { minFlows } : {}) };
+}
+
+async function readText(path: string, what: string): Promise<{ text: string; source: string }> {
+  try {
+    return { text: await readFile(path, 'utf8'), source: path };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new UsageError(`${what} ${path}: ${why(code)}`);
+  }
+}
+
+function why(code: string): string {
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
+}
+
+function writeWhy(code: string): string {
+  return code === 'ENOENT' ? 'no such directory' : why(code);
+}
+
+export function selectRules(only: readonly string[], disable: readonly string[]): Rule[] {
+  const known = new Set(allRules.map((r) => r.id));
+  for (const id of [...only, ...disable]) {
+    if (!known.has(id)) throw new UsageError(`unknown rule '${id}' (lvs-pcap rules lists them)`);
+  }
+  return allRules.filter((r) => (only.length === 0 || only.includes(r.id)) && !disable.includes(r.id));
+}
+
+export async function runCheck(args: CheckArgs, warn: (line: string) => void): Promise<number> {
+  // Every argument is checked before the captures are read, so a typo fails in milliseconds.
+  const outputs = parseOutputs(args.format, args.output);
+  const gateOptions = parseGate(args);
+  const given = buildGivenTopology({
+    vips: args.vip,
+    directorMacs: args.directorMac,
+    rs: args.rs,
+    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
+    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
+  });
+  const rules = selectRules(args.rules, args.disable);
+  const result = await checkCaptures(args.captures, { given, rules });
+  for (const c of result.captures) {
+    for (const issue of c.issues) {
+      warn(issueLine(c.path, { code: issue.code, offset: issue.offset, message: issue.message, fatal: issue.severity === 'error' }));
+    }
+  }
+  const unusable = result.captures.every((c) => c.frames === 0 && c.issues.some((i) => i.severity === 'error'));
+  if (unusable) return 2;
+  const gateResult = gate(result, gateOptions);
+  const base = {
+    allFlows: args.allFlows,
+    timeline: args.timeline,
+    rules: rules.map((r) => ({ id: r.id, kind: r.kind })),
+    gate: gateOptions,
+    gateResult,
+  };
+  // Files first: an unwritable path is a usage error and should not follow a full report.
+  for (const o of outputs) {
+    if (o.file === null) continue;
+    const text = reporters[o.format](result, { ...base, style: plainStyle });
+    try {
+      writeFileSync(o.file, text);
+    } catch (err) {
+      throw new UsageError(`${o.flag}: cannot write ${o.file}: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
+    }
+  }
+  const toStdout = outputs.find((o) => o.file === null);
+  if (toStdout) {
+    const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
+    writeAll(1, reporters[toStdout.format](result, { ...base, style }), () => undefined);
+  }
+  // The default gate stays silent as before (the report's verdict says it); a gate the user set
+  // explains itself on stderr, where CI logs show it whatever the format.
+  if (!isDefaultGate(gateOptions)) for (const r of gateResult.reasons) warn(`lvs-pcap: FAIL: ${r}`);
+  return gateResult.status;
+}
+
+/** The default gate (exit 1 on any error finding), for library users of the old API. */
+export function exitStatus(result: CheckResult): number {
+  return gate(result, DEFAULT_GATE).status;
+}

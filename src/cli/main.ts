@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * The command line: yargs parses, the library does the work, this file maps outcomes to exit
+ * statuses (0 ok, 1 findings, 2 unusable input or arguments) and is the one place where any
+ * error becomes a single line on stderr (the stack only with --debug).
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CaptureOpenError } from '../capture/read.js';
+import { UsageError } from '../engine/usage-error.js';
+import { rules, findRule } from '../rules/index.js';
+import { FORMATS, runCheck } from './check.js';
+import { runDump } from './dump.js';
+
+const warn = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** A string option given several times arrives as an array, whatever its declared type. */
+function list(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((v) => String(v));
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function explain(id: string): string {
+  const rule = findRule(id);
+  if (!rule) throw new UsageError(`unknown rule '${id}' (lvs-pcap rules lists them)`);
+  const m = rule.meta;
+  return [
+    `${rule.id} (${rule.defaultSeverity}, ${rule.kind} rule)`,
+    '',
+    `What it checks: ${m.summary}.`,
+    '',
+    `Why DR needs it: ${m.rationale}`,
+    '',
+    `What the capture must show: ${m.observability}.`,
+    '',
+    'How to fix it:',
+    ...m.remediation.map((r) => `  - ${r}`),
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const debug = argv.includes('--debug');
+  try {
+    await yargs(argv)
+      .scriptName('lvs-pcap')
+      .usage('$0 <command> [options]\n\nVerify LVS direct-routing traffic in packet captures.')
+      .command(
+        'check <captures..>',
+        'judge every flow to a VIP and every VIP claim; exit 1 on error findings (see --fail-on)',
+        (y) =>
+          y
+            .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
+            .option('vip', { type: 'string', array: true, default: [], describe: 'VIP[:port][/udp], IPv6 as [addr]:port (repeatable)' })
+            .option('director-mac', { type: 'string', array: true, default: [], describe: 'director MAC (repeatable: active/standby)' })
+            .option('rs', { type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
+            .option('ipvsadm', { type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
+            .option('config', { type: 'string', describe: 'topology file (JSON or YAML), as written by lvs-pcap topology' })
+            .option('format', {
+              type: 'string',
+              describe: `NAME[:FILE], repeatable; NAME: ${FORMATS.join(', ')} (default: table)`,
+            })
+            .option('output', { alias: 'o', type: 'string', describe: 'file for the --format given without :FILE (default: stdout)' })
+            .option('fail-on', { type: 'string', describe: 'exit 1 on: error (default); warning (or error); incomplete (or warning, error, incomplete flow)' })
+            .option('strict', { type: 'boolean', default: false, describe: 'same as --fail-on incomplete' })
+            .option('expect-rs', { type: 'string', describe: 'exit 1 unless at least N real servers received flows' })
+            .option('min-flows', { type: 'string', describe: 'exit 1 unless the captures hold at least N flows to a VIP' })
+            .option('all-flows', { type: 'boolean', default: false, describe: 'list passing flows too' })
+            .option('timeline', { type: 'boolean', default: false, describe: 'print the VIP ownership timeline' })
+            .option('rules', { type: 'string', array: true, default: [], describe: 'run only these rules' })
+            .option('disable', { type: 'string', array: true, default: [], describe: 'do not run these rules' })
+            .epilog(
+              [
+                'Output: --format NAME:FILE writes FILE (- is stdout). At most one format goes to stdout:',
+                'the one given without :FILE, which --output FILE sends to FILE instead. One analysis',
+                'feeds every format:',
+                '  lvs-pcap check lb.pcap --format table --format junit:report.xml --format markdown:sum.md',
+                '',
+                'Exit status: 0 ok; 1 the gate failed: a finding at the --fail-on level, an incomplete',
+                'flow under --strict, fewer flows or real servers than --min-flows / --expect-rs (one',
+                'stderr line per reason); 2 unusable capture or bad arguments.',
+              ].join('\n'),
+            ),
+        async (a) => {
+          status = await runCheck(
+            {
+              captures: a.captures as string[],
+              vip: a.vip,
+              directorMac: a['director-mac'],
+              rs: a.rs,
+              ipvsadm: a.ipvsadm,
+              config: a.config,
+              format: list(a.format),
+              output: list(a.output),
+              failOn: list(a['fail-on']),
+              strict: a.strict,
+              expectRs: list(a['expect-rs']),
+              minFlows: list(a['min-flows']),
+              allFlows: a['all-flows'],
+              timeline: a.timeline,
+              rules: a.rules,
+              disable: a.disable,
+            },
+            warn,
+          );
+        },
+      )
+      .command(
+        'dump <captures..>',
+        'print every frame as one JSON object per line (like tshark -T fields)',
+        (y) => y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' }),
+        async (a) => {
+          status = await runDump(a.captures as string[], warn);
+        },
+      )
+      .command('rules', 'list the rules', {}, () => {
+        for (const r of rules) process.stdout.write(`${r.id.padEnd(22)} ${r.defaultSeverity.padEnd(7)} ${r.meta.summary}\n`);
+      })
+      .command(
+        'explain <rule>',
+        'what a rule checks, why DR needs it, how to fix it',
+        (y) => y.positional('rule', { type: 'string', demandOption: true }),
+        (a) => {
+          process.stdout.write(explain(a.rule));
+        },
+      )
+      .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of internal errors' })
+      .demandCommand(1, 'a command is required (see --help)')
+      .strict()
+      .version(version())
+      .help()
+      .alias('h', 'help')
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof CaptureOpenError) {
+      warn(`lvs-pcap: ${err.message}`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    warn(`lvs-pcap: internal error: ${message.split('\n')[0] ?? ''}${debug ? '' : ' (--debug shows the stack)'}`);
+    if (debug && err instanceof Error && err.stack) warn(err.stack);
+    return 2;
+  }
+  return status;
+}
+
+main(hideBin(process.argv)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  () => {
+    process.exitCode = 2;
+  },
+);

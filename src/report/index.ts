@@ -1,0 +1,48 @@
+/**
+ * The reporters by format name: each turns the same CheckResult (and the same options) into
+ * one string, so the CLI can write several formats from one analysis.
+ */
+import type { CheckResult } from '../engine/result.js';
+import { isDefaultGate, type GateOptions, type GateResult } from './gate.js';
+import { formatJson } from './json.js';
+import { formatJunit } from './junit.js';
+import { formatMarkdown } from './markdown.js';
+import type { Style } from './style.js';
+import { formatTable } from './table.js';
+
+export interface ReportOptions {
+  /** Terminal styling; only the table uses it, and only when it goes to a terminal. */
+  style: Style;
+  allFlows: boolean;
+  timeline: boolean;
+  /** The rules that ran (JUnit lists every address rule as a testcase, passing or not). */
+  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' }[];
+  gate: GateOptions;
+  gateResult: GateResult;
+}
+
+export type Reporter = (result: CheckResult, options: ReportOptions) => string;
+
+/** Gate lines only when the user set a gate beyond the default, whose verdict the table already shows. */
+function tableReporter(result: CheckResult, options: ReportOptions): string {
+  const text = formatTable(result, { style: options.style, allFlows: options.allFlows, timeline: options.timeline });
+  if (isDefaultGate(options.gate)) return text;
+  const s = options.style;
+  const head = options.gateResult.status === 0 ? s.green('CI gate: passed') : s.red(s.bold('CI gate: FAILED'));
+  const lines = options.gateResult.reasons.map((r) => `  ${r}`);
+  return `${text}${head} (exit ${options.gateResult.status})\n${lines.map((l) => `${l}\n`).join('')}`;
+}
+
+export const reporters = {
+  table: tableReporter,
+  json: (result) => formatJson(result),
+  junit: (result, options) => formatJunit(result, { rules: options.rules, gate: options.gate }),
+  markdown: (result, options) => formatMarkdown(result, { gate: options.gate, gateResult: options.gateResult }),
+} as const satisfies Record<string, Reporter>;
+
+export type FormatName = keyof typeof reporters;
+export const FORMATS = Object.keys(reporters) as FormatName[];
+
+export function isFormat(name: string): name is FormatName {
+  return Object.prototype.hasOwnProperty.call(reporters, name);
+}

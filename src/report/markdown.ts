@@ -1,0 +1,165 @@
+/**
+ * `--format markdown`: a compact report for a CI job summary ($GITHUB_STEP_SUMMARY, GitLab
+ * Markdown artifacts). Failing and incomplete flows are listed, passing ones only counted, so
+ * the summary stays readable (and under GitHub's 1 MiB step-summary limit) for big captures.
+ * Every verdict carries a word next to its symbol, so nothing depends on emoji rendering.
+ */
+import { displayFilter } from '../engine/display-filter.js';
+import type { CheckResult, Finding, FlowReport, RealServerRef } from '../engine/result.js';
+import type { GateOptions, GateResult } from './gate.js';
+import { endpoint, frameText, framesText, plural } from './text.js';
+
+export interface MarkdownOptions {
+  gate: GateOptions;
+  gateResult: GateResult;
+}
+
+/** Rows per table: beyond this the JSON output has them all. */
+const MAX_ROWS = 50;
+
+/** Characters GitHub/GitLab Markdown would read as markup or HTML, and table cell separators. */
+export function mdText(s: string): string {
+  return s.replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+/** A code span that survives backticks in its content; pipes escaped since GFM tables split on them even inside code. */
+export function mdCode(s: string, inTable = false): string {
+  const runs = s.match(/`+/g) ?? [];
+  const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
+  const body = s.replace(/\r?\n/g, ' ');
+  const padded = body.startsWith('`') || body.endsWith('`') ? ` ${body} ` : body;
+  return `${fence}${inTable ? padded.replace(/\|/g, '\\|') : padded}${fence}`;
+}
+
+function rsText(r: RealServerRef): string {
+  if (r.ip && r.mac) return `${r.ip} (${r.mac})`;
+  return r.ip ?? r.mac ?? '?';
+}
+
+/** The headline matches the job's result: a gate that fails a passing check says so here too. */
+function verdictLine(result: CheckResult, gate: GateResult): string {
+  const word = result.verdict === 'pass' ? 'PASS' : result.verdict === 'fail' ? 'FAIL' : 'NO TRAFFIC';
+  if (result.verdict === 'fail') return '❌ FAIL';
+  if (gate.status === 1) return `❌ FAIL (CI gate; check verdict ${word})`;
+  return result.verdict === 'pass' ? '✅ PASS' : '⚠️ NO TRAFFIC';
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+function flowFindings(result: CheckResult, f: FlowReport): Finding[] {
+  return f.findings.map((i) => result.findings[i]).filter((x): x is Finding => x !== undefined);
+}
+
+export function formatMarkdown(result: CheckResult, options: MarkdownOptions): string {
+  const out: string[] = [];
+  const v = result.summary.flowsByVerdict;
+  const sev = result.summary.findingsBySeverity;
+  const g = options.gateResult;
+
+  out.push(`## ${verdictLine(result, g)}: lvs-pcap check`, '');
+  const gateWord = g.status === 0 ? '✅ passed' : '❌ failed';
+  const limits = [
+    `--fail-on ${options.gate.failOn}`,
+    ...(options.gate.minFlows !== undefined ? [`--min-flows ${options.gate.minFlows}`] : []),
+    ...(options.gate.expectRs !== undefined ? [`--expect-rs ${options.gate.expectRs}`] : []),
+  ].join(', ');
+  out.push(`**CI gate ${gateWord}** (${mdText(limits)}, exit ${g.status})${g.reasons.length > 0 ? ':' : ''}`);
+  for (const r of g.reasons) out.push(`- ${mdText(r)}`);
+  out.push('');
+  out.push(
+    `**${plural(result.summary.flows, 'flow')}**: ${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete · ` +
+      `**${plural(sev.error, 'error')}**, ${plural(sev.warning, 'warning')}, ${sev.info} info · ${plural(result.summary.frames, 'frame')}`,
+  );
+  out.push('');
+  for (const c of result.captures) {
+    out.push(`- ${mdCode(c.path)}: ${mdText(c.format)}, ${plural(c.frames, 'frame')}, vantage point: ${mdText(c.vantagePoint)}`);
+    for (const i of c.issues) out.push(`  - ${i.severity === 'error' ? '❌ error' : '⚠️ warning'}: ${mdText(i.message)} (byte ${i.offset})`);
+  }
+  out.push('');
+
+  const failing = result.flows.filter((f) => f.verdict === 'fail');
+  if (failing.length > 0) {
+    out.push(`### ❌ Failing flows (${v.fail})`, '');
+    const rows = failing.slice(0, MAX_ROWS).map((f) => {
+      const rules = [...new Set(flowFindings(result, f).filter((x) => x.severity === 'error').map((x) => x.rule))];
+      return [
+        mdText(endpoint(f.client)),
+        mdText(`${endpoint(f.vip)}/${f.proto}`),
+        mdText(f.realServers.map(rsText).join(', ') || '-'),
+        mdText(rules.join(', ')),
+        mdText(frameText(result, f.firstFrame)),
+      ];
+    });
+    out.push(...table(['Client', 'VIP', 'Real server', 'Rule', 'First frame'], rows));
+    if (v.fail > MAX_ROWS) out.push('', `… ${v.fail - MAX_ROWS} more failing flows (--format json lists them)`);
+    out.push('');
+  }
+
+  const incomplete = result.flows.filter((f) => f.verdict === 'incomplete');
+  if (incomplete.length > 0) {
+    out.push(`### ❔ Incomplete flows (${v.incomplete})`, '');
+    const rows = incomplete
+      .slice(0, MAX_ROWS)
+      .map((f) => [mdText(endpoint(f.client)), mdText(`${endpoint(f.vip)}/${f.proto}`), mdText(f.incompleteReason ?? '-'), mdText(frameText(result, f.firstFrame))]);
+    out.push(...table(['Client', 'VIP', 'Why', 'First frame'], rows));
+    if (v.incomplete > MAX_ROWS) out.push('', `… ${v.incomplete - MAX_ROWS} more incomplete flows (--format json lists them)`);
+    out.push('');
+  }
+
+  if (v.pass > 0) out.push(`✅ ${plural(v.pass, 'passing flow')} not listed.`, '');
+  const suppressed = Object.entries(result.summary.suppressedFindings).filter(([, n]) => n > 0);
+  if (suppressed.length > 0) {
+    out.push(`Findings counted but not listed: ${suppressed.map(([rule, n]) => `${mdText(rule)} ${n}`).join(', ')}.`, '');
+  }
+
+  const flowGroups = new Map<string, Finding[]>();
+  for (const f of result.findings) {
+    if (f.flow === undefined) continue;
+    const g2 = flowGroups.get(f.rule) ?? [];
+    g2.push(f);
+    flowGroups.set(f.rule, g2);
+  }
+  if (flowGroups.size > 0) {
+    out.push('### Flow findings by rule', '');
+    for (const [rule, group] of flowGroups) {
+      const first = group[0]!;
+      out.push(`- ${severityMark(first)} **${mdText(rule)}**: ${plural(group.length, 'flow')}, first at frame ${mdText(first.frames[0] ? frameText(result, first.frames[0]) : '-')}: ${mdText(first.message)}`);
+      const filter = displayFilter(group.flatMap((f) => (f.frames[0] ? [f.frames[0]] : [])));
+      if (filter) out.push(`  - Wireshark filter (first frame of each flow): ${mdCode(filter)}`);
+      for (const r of first.remediation) out.push(`  - fix: ${mdCode(r)}`);
+    }
+    out.push('');
+  }
+
+  const address = result.findings.filter((f) => f.flow === undefined);
+  if (address.length > 0) {
+    out.push(`### Address findings (${address.length})`, '');
+    for (const f of address) {
+      out.push(`- ${severityMark(f)} **${mdText(f.rule)}**: ${mdText(f.message)}`);
+      out.push(`  - frames: ${mdText(framesText(result, f.frames))}${f.displayFilter ? ` · Wireshark filter: ${mdCode(f.displayFilter)}` : ''}`);
+      for (const r of f.remediation) out.push(`  - fix: ${mdCode(r)}`);
+    }
+    out.push('');
+  }
+
+  out.push('### Topology', '');
+  const t = result.topology;
+  const rows: string[][] = [];
+  for (const vip of t.vips) {
+    const port = vip.port !== undefined && vip.port >= 0 ? `:${vip.port}` : ' (every port)';
+    rows.push(['VIP', mdText(`${vip.ip}${port}/${vip.proto}`), '', mdText(vip.source)]);
+  }
+  for (const d of t.directors) rows.push(['director', mdText(d.ip ? `${d.mac} (${d.ip})` : d.mac), '', mdText(d.source)]);
+  for (const r of t.realServers) rows.push(['real server', mdText(rsText(r)), String(r.flows), mdText(r.source)]);
+  if (rows.length > 0) out.push(...table(['Role', 'Address', 'Flows', 'Source'], rows), '');
+  out.push(`${plural(t.clients, 'client')} · topology confidence: ${t.confidence}`);
+  for (const n of t.notes) out.push(`- note: ${mdText(n)}`);
+  out.push('');
+  return `${out.join('\n')}`;
+}
+
+function severityMark(f: Finding): string {
+  return f.severity === 'error' ? '❌ error' : f.severity === 'warning' ? '⚠️ warning' : 'ℹ️ info';
+}

@@ -10,6 +10,7 @@ import { FORMATS, isFormat, reporters, type FormatName } from '../report/index.j
 import { colourStyle, plainStyle, wantColour } from '../report/style.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
+import { writeEvidence } from '../report/evidence.js';
 import { issueLine } from './messages.js';
 import { writeAll } from './output.js';
 
@@ -35,6 +36,12 @@ export interface CheckArgs {
   strict?: boolean;
   expectRs?: string[];
   minFlows?: string[];
+  /** --write-evidence FILE: the cited frames as a new pcap. */
+  writeEvidence?: string;
+  /** --evidence-flows: also every frame of the flows concerned. */
+  evidenceFlows?: boolean;
+  /** --max-flows N: bound of the flow table. */
+  maxFlows?: string[];
 }
 
 /** Where one format goes: a file, or stdout when `file` is null. */
@@ -150,7 +157,20 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
   });
   const rules = selectRules(args.rules, args.disable);
-  const result = await checkCaptures(args.captures, { given, rules });
+  const maxFlows = parseCount('--max-flows', once('--max-flows', args.maxFlows));
+  if (maxFlows !== undefined && maxFlows < 1) throw new UsageError(`--max-flows ${maxFlows}: must be at least 1`);
+  if (args.evidenceFlows && args.writeEvidence === undefined) throw new UsageError('--evidence-flows needs --write-evidence FILE');
+  if (args.writeEvidence !== undefined && args.captures.includes('-')) {
+    throw new UsageError('--write-evidence reads the captures a second time and cannot with stdin (-): save the capture to a file first');
+  }
+  const progress = progressReporter(args.captures);
+  const result = await checkCaptures(args.captures, {
+    given,
+    rules,
+    ...(maxFlows !== undefined ? { maxFlows } : {}),
+    ...(progress ? { onProgress: progress.update } : {}),
+  });
+  progress?.done();
   for (const c of result.captures) {
     for (const issue of c.issues) {
       warn(issueLine(c.path, { code: issue.code, offset: issue.offset, message: issue.message, fatal: issue.severity === 'error' }));
@@ -181,10 +201,47 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
     writeAll(1, reporters[toStdout.format](result, { ...base, style }), () => undefined);
   }
+  if (args.writeEvidence !== undefined) {
+    let summary;
+    try {
+      summary = await writeEvidence(result, args.writeEvidence, { flows: args.evidenceFlows === true });
+    } catch (err) {
+      throw new UsageError(`--write-evidence ${args.writeEvidence}: cannot write it: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
+    }
+    const skipped = summary.skipped > 0 ? ` (${summary.skipped} cited frames of another link type left out)` : '';
+    warn(`lvs-pcap: wrote ${summary.frames} evidence frame${summary.frames === 1 ? '' : 's'} to ${args.writeEvidence}${skipped}`);
+  }
   // The default gate stays silent as before (the report's verdict says it); a gate the user set
   // explains itself on stderr, where CI logs show it whatever the format.
   if (!isDefaultGate(gateOptions)) for (const r of gateResult.reasons) warn(`lvs-pcap: FAIL: ${r}`);
   return gateResult.status;
+}
+
+/**
+ * Progress on stderr while a long capture is read: only when stderr is a terminal (never in
+ * pipes, logs or CI), rewritten in place at most every 200 ms.
+ */
+function progressReporter(paths: readonly string[]): { update: (capture: number, bytes: number, total: number | undefined, frames: number) => void; done: () => void } | null {
+  if (!process.stderr.isTTY) return null;
+  const start = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(capture, bytes, total, frames) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      shown = true;
+      const seconds = Math.max(0.001, (now - start) / 1000);
+      const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
+      const of = total !== undefined ? ` of ${mb(total)} (${Math.floor((100 * bytes) / total)}%)` : '';
+      const rate = `${(frames / seconds / 1e6).toFixed(2)}M frames/s`;
+      process.stderr.write(`\r\u001b[K${paths[capture] ?? ''}: ${mb(bytes)}${of}, ${rate}`);
+    },
+    done() {
+      if (shown) process.stderr.write('\r\u001b[K');
+    },
+  };
 }
 
 /** The default gate (exit 1 on any error finding), for library users of the old API. */

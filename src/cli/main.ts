@@ -12,6 +12,8 @@ import { UsageError } from '../engine/usage-error.js';
 import { rules, findRule } from '../rules/index.js';
 import { FORMATS, runCheck } from './check.js';
 import { runDump } from './dump.js';
+import { runTopology } from './topology.js';
+import { DEFAULT_MAX_FLOWS } from '../engine/analyzer.js';
 
 const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -82,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
             .option('timeline', { type: 'boolean', default: false, describe: 'print the VIP ownership timeline' })
             .option('rules', { type: 'string', array: true, default: [], describe: 'run only these rules' })
             .option('disable', { type: 'string', array: true, default: [], describe: 'do not run these rules' })
+            .option('write-evidence', { type: 'string', describe: 'write every frame a finding cites to a new pcap FILE (opens in Wireshark)' })
+            .option('evidence-flows', { type: 'boolean', default: false, describe: 'with --write-evidence: also every frame of the flows concerned' })
+            .option('max-flows', { type: 'string', describe: `bound of the flow table; past it the oldest flows are judged early (default ${DEFAULT_MAX_FLOWS})` })
             .epilog(
               [
                 'Output: --format NAME:FILE writes FILE (- is stdout). At most one format goes to stdout:',
@@ -113,7 +118,27 @@ async function main(argv: string[]): Promise<number> {
               timeline: a.timeline,
               rules: a.rules,
               disable: a.disable,
+              ...(a['write-evidence'] !== undefined ? { writeEvidence: a['write-evidence'] } : {}),
+              evidenceFlows: a['evidence-flows'],
+              maxFlows: list(a['max-flows']),
             },
+            warn,
+          );
+        },
+      )
+      .command(
+        'topology <captures..>',
+        'print the topology a check infers, and write it as a config file check --config accepts',
+        (y) =>
+          y
+            .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
+            .option('vip', { type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] already known (repeatable)' })
+            .option('director-mac', { type: 'string', array: true, default: [], describe: 'director MAC already known (repeatable)' })
+            .option('rs', { type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
+            .option('output', { alias: 'o', type: 'string', describe: 'write the config (YAML) to FILE instead of stdout' }),
+        async (a) => {
+          status = await runTopology(
+            { captures: a.captures as string[], vip: a.vip, directorMac: a['director-mac'], rs: a.rs, output: a.output },
             warn,
           );
         },

@@ -24,8 +24,8 @@ export interface CheckOptions {
   rules?: readonly Rule[];
   /** Bound of the flow table: past it the oldest flows are judged early (summary.evictedFlows). */
   maxFlows?: number;
-  /** Progress per capture, in raw bytes read. */
-  onProgress?: (capture: number, bytesRead: number, totalBytes: number | undefined) => void;
+  /** Progress per capture, in raw bytes read, with the frames analysed so far (all captures). */
+  onProgress?: (capture: number, bytesRead: number, totalBytes: number | undefined, frames: number) => void;
 }
 
 export async function checkCaptures(paths: readonly string[], options: CheckOptions = {}): Promise<CheckResult> {
@@ -37,7 +37,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
   const frame = new DecodedFrame();
   const onProgress = options.onProgress;
   const progress = (index: number): ReadCaptureOptions =>
-    onProgress ? { onProgress: (b: number, t: number | undefined) => onProgress(index, b, t) } : {};
+    onProgress ? { onProgress: (b: number, t: number | undefined) => onProgress(index, b, t, analyzer.frames) } : {};
   const reads: ReadResult[] = [];
 
   if (paths.length === 1) {

@@ -1,0 +1,44 @@
+/**
+ * `lvs-pcap topology`: what a check would infer, in words on the terminal and as a config
+ * file. The config goes to stdout (or --output), the description to stderr, so
+ * `lvs-pcap topology x.pcap > lvs.yaml` works; with --output the description goes to stdout.
+ */
+import { writeFileSync } from 'node:fs';
+import { checkCaptures } from '../engine/check.js';
+import { topologyToConfig } from '../engine/config.js';
+import { buildGivenTopology } from '../engine/given.js';
+import { describeTopology, topologyFromResult } from '../engine/topology-export.js';
+import { UsageError } from '../engine/usage-error.js';
+import { issueLine } from './messages.js';
+import { writeAll } from './output.js';
+
+export interface TopologyArgs {
+  captures: string[];
+  vip: string[];
+  directorMac: string[];
+  rs: string[];
+  output: string | undefined;
+}
+
+export async function runTopology(args: TopologyArgs, warn: (line: string) => void): Promise<number> {
+  const given = buildGivenTopology({ vips: args.vip, directorMacs: args.directorMac, rs: args.rs });
+  const result = await checkCaptures(args.captures, { given, rules: [] });
+  for (const c of result.captures) {
+    for (const i of c.issues) warn(issueLine(c.path, { code: i.code, offset: i.offset, message: i.message, fatal: i.severity === 'error' }));
+  }
+  if (result.captures.every((c) => c.frames === 0 && c.issues.some((i) => i.severity === 'error'))) return 2;
+  const description = describeTopology(result);
+  const yaml = topologyToConfig(topologyFromResult(result));
+  if (args.output !== undefined && args.output !== '-') {
+    try {
+      writeFileSync(args.output, yaml);
+    } catch (err) {
+      throw new UsageError(`--output ${args.output}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
+    }
+    writeAll(1, `${description}config written to ${args.output} (check --config ${args.output})\n`, () => undefined);
+  } else {
+    process.stderr.write(description);
+    writeAll(1, yaml, () => undefined);
+  }
+  return result.topology.vips.length > 0 ? 0 : 1;
+}

@@ -11,6 +11,7 @@ import { colourStyle, plainStyle, wantColour } from '../report/style.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { writeEvidence } from '../report/evidence.js';
+import { collectLadders } from '../report/ladder.js';
 import { issueLine } from './messages.js';
 import { writeAll } from './output.js';
 
@@ -179,7 +180,10 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   const unusable = result.captures.every((c) => c.frames === 0 && c.issues.some((i) => i.severity === 'error'));
   if (unusable) return 2;
   const gateResult = gate(result, gateOptions);
+  // The HTML ladders need the failing flows' frames: a second, targeted pass over the files.
+  const ladders = outputs.some((o) => o.format === 'html') ? await collectLadders(args.captures, result) : undefined;
   const base = {
+    ...(ladders ? { ladders } : {}),
     allFlows: args.allFlows,
     timeline: args.timeline,
     rules: rules.map((r) => ({ id: r.id, kind: r.kind })),

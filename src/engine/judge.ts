@@ -108,8 +108,8 @@ export class Judge {
     this.balance.add(view, flow, rsMac);
   }
 
-  finish(captureEnd: number): Judgement {
-    void captureEnd;
+  /** Runs the address and scheduling rules and assembles the judgement; call once, last. */
+  finish(): Judgement {
     this.refresh();
     const r = this.resolution;
     const addresses = this.addresses();
@@ -304,8 +304,8 @@ export class Judge {
     let incompleteReason: string | undefined;
     if (!errors) {
       if (!fv.sawStart) incompleteReason = 'no SYN seen: the connection started before the capture';
-      else if (!fv.sawEnd) incompleteReason = 'still open at the end of the capture';
       else if (fv.replies.length === 0 && !fv.observable.replies) incompleteReason = 'replies cannot be seen from this vantage point';
+      else if (!fv.sawEnd) incompleteReason = 'still open at the end of the capture';
       else if (fv.replies.length === 0 && fv.endedBeforeReplyDue) incompleteReason = 'the capture ended before an answer was due';
       if (incompleteReason) verdict = 'incomplete';
     }

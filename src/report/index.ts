@@ -4,7 +4,9 @@
  */
 import type { CheckResult } from '../engine/result.js';
 import { isDefaultGate, type GateOptions, type GateResult } from './gate.js';
+import { formatHtml } from './html.js';
 import { formatJson } from './json.js';
+import type { LadderData } from './ladder.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
 import type { Style } from './style.js';
@@ -19,6 +21,8 @@ export interface ReportOptions {
   rules: readonly { id: string; kind: 'flow' | 'address' | 'service' }[];
   gate: GateOptions;
   gateResult: GateResult;
+  /** Frames of the failing flows for the HTML ladders (collected only when html is asked for). */
+  ladders?: LadderData;
 }
 
 export type Reporter = (result: CheckResult, options: ReportOptions) => string;
@@ -38,6 +42,7 @@ export const reporters = {
   json: (result) => formatJson(result),
   junit: (result, options) => formatJunit(result, { rules: options.rules, gate: options.gate }),
   markdown: (result, options) => formatMarkdown(result, { gate: options.gate, gateResult: options.gateResult }),
+  html: (result, options) => formatHtml(result, options.ladders ? { ladders: options.ladders } : {}),
 } as const satisfies Record<string, Reporter>;
 
 export type FormatName = keyof typeof reporters;

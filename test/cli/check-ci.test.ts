@@ -101,7 +101,7 @@ describe('check: exit status as a CI gate', () => {
 describe('check: usage errors exit 2 naming the bad value', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown format', ['--format', 'xml'], /--format xml: unknown format 'xml'/],
-    ['unknown format with a file', ['--format', 'html:r.html'], /unknown format 'html'/],
+    ['unknown format with a file', ['--format', 'pdf:r.pdf'], /unknown format 'pdf'/],
     ['format with an empty file', ['--format', 'junit:'], /--format junit:: no file name/],
     ['two formats to stdout', ['--format', 'table', '--format', 'json'], /table and json would both go to stdout/],
     ['two formats to one file', ['--format', `junit:${tmpdir()}/x`, '--format', `markdown:${tmpdir()}/x`], /is already the file of --format junit:/],

@@ -112,7 +112,9 @@ export class PcapReader implements FormatReader {
   reportCut(_b: Uint8Array, have: number, at: number): void {
     const ctx = this.ctx;
     if (!this.started) {
-      ctx.issue('truncated_record', at, `capture cut at byte ${at} inside the pcap file header (have ${have} of ${FILE_HEADER} bytes)`, false);
+      // Fatal: without a whole file header there is no capture at all, and a non-fatal cut
+      // would let the caller report an empty but valid capture ("no traffic", exit 0).
+      ctx.issue('truncated_record', at, `capture cut at byte ${at} inside the pcap file header (have ${have} of ${FILE_HEADER} bytes)`, true);
       return;
     }
     const n = ctx.frames + 1;

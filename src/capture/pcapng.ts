@@ -123,7 +123,9 @@ export class PcapngReader implements FormatReader {
           ? `capture cut at byte ${at} inside record ${this.ctx.frames + 1} (${blockName(type)}, ${part})`
           : `capture cut at byte ${at} inside ${type === IDB ? 'an' : 'a'} ${blockName(type)} (${part})`;
     }
-    this.ctx.issue('truncated_record', at, msg, false);
+    // Before the first complete section header there is no capture at all: fatal, as for a
+    // cut pcap file header.
+    this.ctx.issue('truncated_record', at, msg, !this.started);
   }
 
   private section(b: Uint8Array, p: number, base: number): boolean {

@@ -177,7 +177,10 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
       warn(issueLine(c.path, { code: issue.code, offset: issue.offset, message: issue.message, fatal: issue.severity === 'error' }));
     }
   }
-  const unusable = result.captures.every((c) => c.frames === 0 && c.issues.some((i) => i.severity === 'error'));
+  // Unusable: every capture was unreadable, or held only frames of link types we do not decode.
+  const unusable = result.captures.every(
+    (c) => (c.frames === 0 && c.issues.some((i) => i.severity === 'error')) || (c.frames > 0 && c.unsupportedFrames === c.frames),
+  );
   if (unusable) return 2;
   const gateResult = gate(result, gateOptions);
   // The HTML ladders need the failing flows' frames: a second, targeted pass over the files.

@@ -19,10 +19,27 @@ const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+/**
+ * yargs drops a lone `-` from variadic positionals, so `check -` would read nothing. It is
+ * swapped for this placeholder before parsing and back afterwards (`--output -` too).
+ */
+const STDIN = '\u0000stdin';
+
+function restoreDash(v: string): string {
+  return v === STDIN ? '-' : v;
+}
+
 /** A string option given several times arrives as an array, whatever its declared type. */
 function list(value: unknown): string[] {
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map((v) => String(v));
+  return (Array.isArray(value) ? value : [value]).map((v) => restoreDash(String(v)));
+}
+
+/** The capture positionals, with `-` restored; none at all is a usage error, not "no traffic". */
+function captures(value: unknown): string[] {
+  const paths = list(value);
+  if (paths.length === 0) throw new UsageError('no capture given (a file, or - for stdin)');
+  return paths;
 }
 
 function version(): string {
@@ -57,8 +74,9 @@ async function main(argv: string[]): Promise<number> {
   let status = 0;
   const debug = argv.includes('--debug');
   try {
-    await yargs(argv)
+    await yargs(argv.map((a) => (a === '-' ? STDIN : a)))
       .scriptName('lvs-pcap')
+      .parserConfiguration({ 'camel-case-expansion': false })
       .usage('$0 <command> [options]\n\nVerify LVS direct-routing traffic in packet captures.')
       .command(
         'check <captures..>',
@@ -66,27 +84,28 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
-            .option('vip', { type: 'string', array: true, default: [], describe: 'VIP[:port][/udp], IPv6 as [addr]:port (repeatable)' })
-            .option('director-mac', { type: 'string', array: true, default: [], describe: 'director MAC (repeatable: active/standby)' })
-            .option('rs', { type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
-            .option('ipvsadm', { type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
-            .option('config', { type: 'string', describe: 'topology file (JSON or YAML), as written by lvs-pcap topology' })
+            .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp], IPv6 as [addr]:port (repeatable)' })
+            .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC (repeatable: active/standby)' })
+            .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
+            .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
+            .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML), as written by lvs-pcap topology' })
             .option('format', {
+              requiresArg: true,
               type: 'string',
               describe: `NAME[:FILE], repeatable; NAME: ${FORMATS.join(', ')} (default: table)`,
             })
-            .option('output', { alias: 'o', type: 'string', describe: 'file for the --format given without :FILE (default: stdout)' })
-            .option('fail-on', { type: 'string', describe: 'exit 1 on: error (default); warning (or error); incomplete (or warning, error, incomplete flow)' })
+            .option('output', { alias: 'o', requiresArg: true, type: 'string', describe: 'file for the --format given without :FILE (default: stdout)' })
+            .option('fail-on', { requiresArg: true, type: 'string', describe: 'exit 1 on: error (default); warning (or error); incomplete (or warning, error, incomplete flow)' })
             .option('strict', { type: 'boolean', default: false, describe: 'same as --fail-on incomplete' })
-            .option('expect-rs', { type: 'string', describe: 'exit 1 unless at least N real servers received flows' })
-            .option('min-flows', { type: 'string', describe: 'exit 1 unless the captures hold at least N flows to a VIP' })
+            .option('expect-rs', { requiresArg: true, type: 'string', describe: 'exit 1 unless at least N real servers received flows' })
+            .option('min-flows', { requiresArg: true, type: 'string', describe: 'exit 1 unless the captures hold at least N flows to a VIP' })
             .option('all-flows', { type: 'boolean', default: false, describe: 'list passing flows too' })
             .option('timeline', { type: 'boolean', default: false, describe: 'print the VIP ownership timeline' })
-            .option('rules', { type: 'string', array: true, default: [], describe: 'run only these rules' })
-            .option('disable', { type: 'string', array: true, default: [], describe: 'do not run these rules' })
-            .option('write-evidence', { type: 'string', describe: 'write every frame a finding cites to a new pcap FILE (opens in Wireshark)' })
+            .option('rules', { requiresArg: true, type: 'string', array: true, default: [], describe: 'run only these rules' })
+            .option('disable', { requiresArg: true, type: 'string', array: true, default: [], describe: 'do not run these rules' })
+            .option('write-evidence', { requiresArg: true, type: 'string', describe: 'write every frame a finding cites to a new pcap FILE (opens in Wireshark)' })
             .option('evidence-flows', { type: 'boolean', default: false, describe: 'with --write-evidence: also every frame of the flows concerned' })
-            .option('max-flows', { type: 'string', describe: `bound of the flow table; past it the oldest flows are judged early (default ${DEFAULT_MAX_FLOWS})` })
+            .option('max-flows', { requiresArg: true, type: 'string', describe: `bound of the flow table; past it the oldest flows are judged early (default ${DEFAULT_MAX_FLOWS})` })
             .epilog(
               [
                 'Output: --format NAME:FILE writes FILE (- is stdout). At most one format goes to stdout:',
@@ -102,12 +121,12 @@ async function main(argv: string[]): Promise<number> {
         async (a) => {
           status = await runCheck(
             {
-              captures: a.captures as string[],
-              vip: a.vip,
-              directorMac: a['director-mac'],
-              rs: a.rs,
-              ipvsadm: a.ipvsadm,
-              config: a.config,
+              captures: captures(a.captures),
+              vip: list(a.vip),
+              directorMac: list(a['director-mac']),
+              rs: list(a.rs),
+              ipvsadm: a.ipvsadm === undefined ? undefined : restoreDash(a.ipvsadm),
+              config: a.config === undefined ? undefined : restoreDash(a.config),
               format: list(a.format),
               output: list(a.output),
               failOn: list(a['fail-on']),
@@ -132,13 +151,19 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
-            .option('vip', { type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] already known (repeatable)' })
-            .option('director-mac', { type: 'string', array: true, default: [], describe: 'director MAC already known (repeatable)' })
-            .option('rs', { type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
-            .option('output', { alias: 'o', type: 'string', describe: 'write the config (YAML) to FILE instead of stdout' }),
+            .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] already known (repeatable)' })
+            .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC already known (repeatable)' })
+            .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
+            .option('output', { alias: 'o', requiresArg: true, type: 'string', describe: 'write the config (YAML) to FILE instead of stdout' }),
         async (a) => {
           status = await runTopology(
-            { captures: a.captures as string[], vip: a.vip, directorMac: a['director-mac'], rs: a.rs, output: a.output },
+            {
+              captures: captures(a.captures),
+              vip: list(a.vip),
+              directorMac: list(a['director-mac']),
+              rs: list(a.rs),
+              output: a.output === undefined ? undefined : restoreDash(a.output),
+            },
             warn,
           );
         },
@@ -148,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
         'print every frame as one JSON object per line (like tshark -T fields)',
         (y) => y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' }),
         async (a) => {
-          status = await runDump(a.captures as string[], warn);
+          status = await runDump(captures(a.captures), warn);
         },
       )
       .command('rules', 'list the rules', {}, () => {
@@ -170,8 +195,12 @@ async function main(argv: string[]): Promise<number> {
       .alias('h', 'help')
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .fail((msg, err) => {
-        if (err) throw err;
-        throw new UsageError(msg);
+        // yargs' own validation errors (YError) are usage errors like the ones it reports by message.
+        if (err && err.name !== 'YError') throw err;
+        const text = (msg || err?.message || 'bad arguments')
+          .replace(/^Not enough non-option arguments: got 0, need at least 1$/, 'no capture given (a file, or - for stdin)')
+          .replace(/^Not enough arguments following: (\S+)$/, (_m, name: string) => `--${name} needs a value`);
+        throw new UsageError(`${text} (see --help)`);
       })
       .parseAsync();
   } catch (err) {

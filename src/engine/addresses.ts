@@ -46,6 +46,16 @@ export class AddressBook {
     return this.v6Text[ip - V6_BASE] ?? '?';
   }
 
+  /**
+   * Multicast, broadcast or unspecified: never a client or a VIP (an HSRP hello to 224.0.0.2
+   * or an NTP broadcast must not look like a client talking to a service).
+   */
+  isGroupOrUnspecified(ip: number): boolean {
+    if (ip < V6_BASE) return ip >>> 28 === 0xe || ip === 0xffffffff || ip === 0;
+    const text = this.v6Text[ip - V6_BASE] ?? '';
+    return text.startsWith('ff') || text === '::';
+  }
+
   family(ip: number): 4 | 6 {
     return ip < V6_BASE ? 4 : 6;
   }

@@ -18,6 +18,13 @@ import { SCHEMA_VERSION } from './result.js';
 import type { GivenTopology } from './topology.js';
 import { emptyTopology } from './topology.js';
 
+/** Names of common link types we do not decode, for the warning (tcpdump.org/linktypes.html). */
+const LINK_TYPE_NAMES: Record<number, string> = {
+  6: 'IEEE 802.5', 9: 'PPP', 10: 'FDDI', 50: 'PPP_HDLC', 104: 'C_HDLC', 105: 'IEEE 802.11', 107: 'Frame Relay',
+  119: 'PRISM', 127: 'IEEE 802.11 radiotap', 147: 'USER0', 148: 'USER1', 192: 'PPI', 195: 'IEEE 802.15.4',
+  220: 'USB Linux mmapped', 249: 'NETLINK', 254: 'BLUETOOTH_LE_LL', 272: 'NORDIC_BLE',
+};
+
 export interface CheckOptions {
   given?: GivenTopology;
   /** Rules to run (default: all). */
@@ -39,12 +46,21 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
   const progress = (index: number): ReadCaptureOptions =>
     onProgress ? { onProgress: (b: number, t: number | undefined) => onProgress(index, b, t, analyzer.frames) } : {};
   const reads: ReadResult[] = [];
+  // First record of each link type we do not decode, per capture: one warning each, not one per frame.
+  const unsupported: Map<number, { frames: number; offset: number }>[] = paths.map(() => new Map());
+  const noteUnsupported = (capture: number, rec: CaptureRecord): void => {
+    const m = unsupported[capture]!;
+    const seen = m.get(rec.linkType);
+    if (seen) seen.frames++;
+    else m.set(rec.linkType, { frames: 1, offset: rec.fileOffset });
+  };
 
   if (paths.length === 1) {
     const index = analyzer.addCapture();
     const sink = {
       onRecord(rec: CaptureRecord): void {
         decodeFrame(rec, frame);
+        if (frame.unsupportedLink) noteUnsupported(index, rec);
         analyzer.processFrame(frame, index);
       },
       onIssue(): void {},
@@ -54,6 +70,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     const duplicates = new DuplicateFilter();
     const merger = new CaptureMerger(paths.length, (rec, capture) => {
       decodeFrame(rec, frame);
+      if (frame.unsupportedLink) noteUnsupported(capture, rec);
       const time = frame.tsSeconds + frame.tsNanos / 1e9;
       if (analyzer.see(frame, capture, time) && !duplicates.isDuplicate(frame, capture, time)) analyzer.analyse(frame, capture, time);
     });
@@ -72,7 +89,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     );
     reads.push(...results);
   }
-  const captures: CaptureInfo[] = reads.map((read) => ({
+  const captures: CaptureInfo[] = reads.map((read, i) => ({
     path: read.path,
     format: read.format === 'unknown' ? 'unknown' : `${read.format}${read.nanosecond ? ' (ns)' : ''}`,
     linkTypes: read.linkTypes,
@@ -80,7 +97,16 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     bytes: read.bytes,
     compressed: read.compressed,
     vantagePoint: '',
-    issues: read.issues.map((i) => ({ severity: i.fatal ? 'error' : 'warning', code: i.code, offset: i.offset, message: i.message })),
+    issues: [
+      ...read.issues.map((x) => ({ severity: x.fatal ? ('error' as const) : ('warning' as const), code: x.code, offset: x.offset, message: x.message })),
+      ...[...unsupported[i]!.entries()].map(([linkType, u]) => ({
+        severity: 'warning' as const,
+        code: 'unsupported_link_type',
+        offset: u.offset,
+        message: `link type ${linkType}${LINK_TYPE_NAMES[linkType] ? ` (${LINK_TYPE_NAMES[linkType]})` : ''} is not decoded: its ${u.frames} frame${u.frames === 1 ? ' was' : 's were'} skipped`,
+      })),
+    ],
+    unsupportedFrames: [...unsupported[i]!.values()].reduce((n, u) => n + u.frames, 0),
   }));
   return assemble(analyzer, captures);
 }

@@ -92,6 +92,7 @@ export class Judge {
   }
 
   isVipFlow(flow: Flow): boolean {
+    if (this.facts.book.isGroupOrUnspecified(flow.clientIp)) return false;
     return this.resolution.isService(flow.serverIp, flow.serverPort, flow.proto);
   }
 
@@ -183,7 +184,9 @@ export class Judge {
   private report(rule: Rule, d: Parameters<Parameters<Rule['create']>[0]['report']>[0]): void {
     const kept = this.perRule.get(rule.id) ?? 0;
     const flow = d.flow ?? this.currentFlow;
-    const severity: Severity = d.severity ?? rule.defaultSeverity;
+    let severity: Severity = d.severity ?? rule.defaultSeverity;
+    const guessed = severity === 'error' && !this.resolution.confident;
+    if (guessed) severity = 'warning';
     if (kept >= MAX_FINDINGS_PER_RULE) {
       this.suppressed[rule.id] = (this.suppressed[rule.id] ?? 0) + 1;
       // The flow still fails: remember the verdict without keeping the finding.
@@ -196,7 +199,9 @@ export class Judge {
       rule: rule.id,
       severity,
       messageId: d.messageId,
-      message: fillTemplate(rule.messages[d.messageId] ?? d.messageId, data),
+      message:
+        fillTemplate(rule.messages[d.messageId] ?? d.messageId, data) +
+        (guessed ? ' (a warning only: the topology is a guess; give --vip to confirm)' : ''),
       data,
       frames: d.frames,
       ...(flow ? { flow: { client: flow.client, vip: flow.vip, proto: flow.proto } } : {}),

@@ -51,6 +51,12 @@ export class Resolution {
   hostMacs: number[] = [];
   /** Some capture shows the director's egress (a mirror port or the director itself). */
   forwardingVisible = false;
+  /**
+   * The VIPs were given, or director copies showed them: findings are stated with their full
+   * severity. Otherwise (a topology guessed from asymmetric paths or claims alone) errors are
+   * reported as warnings: lvs-pcap must not call traffic broken on a guess.
+   */
+  confident = false;
 
   isService(ip: number, port: number, proto: number): boolean {
     for (const s of this.services) if (s.ip === ip && s.proto === proto && (s.port < 0 || s.port === port)) return true;
@@ -69,7 +75,7 @@ export class Resolution {
 export function resolve(facts: Facts): Resolution {
   const r = new Resolution();
   const { given, book, copies, claims } = facts;
-  const paths = [...facts.paths.paths.values()];
+  const paths = [...facts.paths.paths.values()].filter((p) => !book.isGroupOrUnspecified(p.ip));
   const addService = (s: Service, report: TopologyReport['vips'][number]): void => {
     r.services.push(s);
     r.vipReport.push(report);
@@ -126,6 +132,7 @@ export function resolve(facts: Facts): Resolution {
   }
   for (const s of r.services) r.vipIps.add(s.ip);
   r.serviceCopies = copies.filter((c) => r.isService(c.vip, c.port, c.proto));
+  r.confident = given.services.length > 0 || r.serviceCopies.length > 0;
   const servicePaths = paths.filter((p) => r.isService(p.ip, p.port, p.proto));
 
   // ---- directors ----

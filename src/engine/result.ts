@@ -98,6 +98,8 @@ export interface CaptureInfo {
   compressed: boolean;
   /** Where the capture was taken, as inferred: "mirror", "host 00:0c:29:50:d5:63 (director)", ... */
   vantagePoint: string;
+  /** Frames of link types lvs-pcap does not decode (skipped, with one warning per type). */
+  unsupportedFrames: number;
   /** Reader warnings and the error that stopped reading, one line each. */
   issues: { severity: 'warning' | 'error'; code: string; offset: number; message: string }[];
 }

@@ -99,9 +99,9 @@ describe.each(ORDERS)('classic pcap, %s', (_name, le) => {
     expect(s.issues).toEqual([{ code: 'truncated_record', offset: 50, message: 'capture cut at byte 50 inside record 2 (header: have 5 of 16 bytes)', fatal: false }]);
   });
 
-  it('a cut file header', () => {
+  it('a cut file header is fatal: without a whole header there is no capture', () => {
     const s = readCaptureBuffer(cat(pcapHeader(le)).subarray(0, 10), new CollectSink());
-    expect(s.issues).toEqual([{ code: 'truncated_record', offset: 0, message: 'capture cut at byte 0 inside the pcap file header (have 10 of 24 bytes)', fatal: false }]);
+    expect(s.issues).toEqual([{ code: 'truncated_record', offset: 0, message: 'capture cut at byte 0 inside the pcap file header (have 10 of 24 bytes)', fatal: true }]);
     expect(s.format).toBe('pcap');
   });
 

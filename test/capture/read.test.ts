@@ -103,13 +103,13 @@ describe('readCapture', () => {
 
   it('opening errors reject with CaptureOpenError and a one-line message', async () => {
     const sink = new CollectSink();
-    await expect(readCapture(join(dir, 'capture.pcap'), sink)).rejects.toMatchObject({ name: 'CaptureOpenError', code: 'ENOENT', message: 'capture.pcap: no such file' });
+    await expect(readCapture(join(dir, 'capture.pcap'), sink)).rejects.toMatchObject({ name: 'CaptureOpenError', code: 'ENOENT', message: `${join(dir, 'capture.pcap')}: no such file` });
     await expect(readCapture(dir, sink)).rejects.toBeInstanceOf(CaptureOpenError);
     await expect(readCapture(dir, sink)).rejects.toMatchObject({ code: 'EISDIR', message: expect.stringMatching(/: is a directory$/) });
     if (process.getuid?.() !== 0) {
       const locked = write('locked.pcap', manyRecords(true, 1));
       chmodSync(locked, 0);
-      await expect(readCapture(locked, sink)).rejects.toMatchObject({ code: 'EACCES', message: 'locked.pcap: permission denied' });
+      await expect(readCapture(locked, sink)).rejects.toMatchObject({ code: 'EACCES', message: `${locked}: permission denied` });
     }
   });
 

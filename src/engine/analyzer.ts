@@ -414,7 +414,7 @@ export class Analyzer {
     else this.judge.refresh();
     remaining.sort((x, y) => x.firstCapture - y.firstCapture || x.firstFrame - y.firstFrame);
     for (const flow of remaining) this.judgeEnded(flow, end);
-    return this.judge.finish(end);
+    return this.judge.finish();
   }
 }
 

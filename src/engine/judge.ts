@@ -119,8 +119,15 @@ export class Judge {
     for (const { on } of this.listeners) on.balance?.(balance);
     const services = balance.map((v) => {
       const label = serviceLabel(v);
-      const failed = this.findings.some((f) => f.service === label && f.severity !== 'info');
-      return balanceReport(v, !v.configured ? 'observed' : failed ? 'fail' : 'pass');
+      const mine = this.findings.filter((f) => f.service === label);
+      const verdict = !v.configured
+        ? 'observed'
+        : mine.some((f) => f.severity === 'error')
+          ? 'fail'
+          : mine.some((f) => f.severity === 'warning')
+            ? 'warning'
+            : 'pass';
+      return balanceReport(v, verdict);
     });
 
     // Stable order: flow findings by first frame, then address findings by first frame.

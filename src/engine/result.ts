@@ -151,8 +151,8 @@ export interface ServiceBalance {
   newConnections: number;
   /** The capture sees every new connection (a mirror port or the director): shares are exact. */
   seesEveryNewConnection: boolean;
-  /** 'pass' / 'fail' when judged against a configuration, 'observed' when only reported. */
-  verdict: 'pass' | 'fail' | 'observed';
+  /** Judged against a configuration: 'pass', 'warning' (rs-share) or 'fail'; 'observed' when only reported. */
+  verdict: 'pass' | 'warning' | 'fail' | 'observed';
   realServers: { ip?: string; mac?: string; weight?: number; expectedShare?: number; newConnections: number; share: number }[];
 }
 

@@ -126,6 +126,13 @@ function flowCase(result: CheckResult, flow: FlowReport, failOn: FailOn): Case {
   };
 }
 
+/** "192.168.188.120:80/tcp", "fwmark 1": as findings name their service. */
+function serviceName(svc: CheckResult['services'][number]): string {
+  if (svc.fwmark !== undefined) return `fwmark ${svc.fwmark}`;
+  const host = svc.vip.includes(':') ? `[${svc.vip}]` : svc.vip;
+  return `${host}${svc.port !== undefined ? `:${svc.port}` : ''}/${svc.proto}`;
+}
+
 function addressCase(result: CheckResult, rule: string, findings: Finding[], failOn: FailOn): Case {
   const failing = findings.filter((f) => failsGate(f.severity, failOn));
   const others = findings.filter((f) => !failsGate(f.severity, failOn));
@@ -202,13 +209,29 @@ export function formatJunit(result: CheckResult, options: JunitOptions): string 
   });
 
   const addressRules = options.rules.filter((r) => r.kind === 'address').map((r) => r.id);
-  for (const f of result.findings) if (f.flow === undefined && !addressRules.includes(f.rule)) addressRules.push(f.rule);
+  const isAddress = (f: Finding): boolean => f.flow === undefined && f.service === undefined;
+  for (const f of result.findings) if (isAddress(f) && !addressRules.includes(f.rule)) addressRules.push(f.rule);
   suites.forEach((suite, i) => {
     for (const rule of addressRules) {
-      const findings = result.findings.filter((f) => f.flow === undefined && f.rule === rule && (suites[firstCapture(f.frames)] ? firstCapture(f.frames) : 0) === i);
+      const findings = result.findings.filter((f) => isAddress(f) && f.rule === rule && (suites[firstCapture(f.frames)] ? firstCapture(f.frames) : 0) === i);
       suite.cases.push(addressCase(result, rule, findings, failOn));
     }
   });
+  // Scheduling as configured: one testcase per virtual service judged against its configuration.
+  for (const svc of result.services) {
+    if (svc.verdict === 'observed') continue;
+    const label = serviceName(svc);
+    const findings = result.findings.filter((f) => f.service === label);
+    const failing = findings.filter((f) => failsGate(f.severity, failOn));
+    const shares = svc.realServers.map((r) => `${r.ip ?? r.mac ?? '?'}: ${r.newConnections} new connections (weight ${r.weight ?? '-'})`);
+    suites[0]?.cases.push({
+      classname: 'lvs-pcap.service',
+      name: `${label} ${svc.scheduler ?? ''}`.trim(),
+      time: '0.000000',
+      outcome: failing.length > 0 ? failureOf(result, failing) : { kind: 'pass' },
+      out: [...findings.filter((f) => !failing.includes(f)).map((f) => findingText(result, f)), ...shares],
+    });
+  }
 
   const notes = result.topology.notes.map((n) => `note: ${n}`);
   // Big captures: the result lists a bounded number of flows and findings; say what is missing.

@@ -135,13 +135,30 @@ export function formatMarkdown(result: CheckResult, options: MarkdownOptions): s
 
   const address = result.findings.filter((f) => f.flow === undefined);
   if (address.length > 0) {
-    out.push(`### Address findings (${address.length})`, '');
+    out.push(`### Address and scheduling findings (${address.length})`, '');
     for (const f of address) {
       out.push(`- ${severityMark(f)} **${mdText(f.rule)}**: ${mdText(f.message)}`);
       out.push(`  - frames: ${mdText(framesText(result, f.frames))}${f.displayFilter ? ` · Wireshark filter: ${mdCode(f.displayFilter)}` : ''}`);
       for (const r of f.remediation) out.push(`  - fix: ${mdCode(r)}`);
     }
     out.push('');
+  }
+
+  if (result.services.length > 0) {
+    out.push('### Balance (new connections per real server)', '');
+    const rows = result.services.flatMap((svc) =>
+      svc.realServers.map((r) => [
+        mdText(`${svc.vip}${svc.port !== undefined ? `:${svc.port}` : ''}/${svc.proto}`),
+        mdText(svc.scheduler ?? '-'),
+        mdText(r.ip ?? r.mac ?? '?'),
+        r.weight !== undefined ? String(r.weight) : '-',
+        r.expectedShare !== undefined ? `${(r.expectedShare * 100).toFixed(1)}%` : '-',
+        String(r.newConnections),
+        `${(r.share * 100).toFixed(1)}%`,
+        svc.verdict,
+      ]),
+    );
+    out.push(...table(['Service', 'Scheduler', 'Real server', 'Weight', 'Expected', 'New conns', 'Share', 'Verdict'], rows), '');
   }
 
   out.push('### Topology', '');

@@ -60,10 +60,16 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
     for (const group of byRule(flowFindings)) out.push(...flowGroupLines(result, group, s));
     out.push('');
   }
-  const addressFindings = result.findings.filter((f) => f.flow === undefined);
+  const addressFindings = result.findings.filter((f) => f.flow === undefined && f.service === undefined);
   if (addressFindings.length > 0) {
     out.push(s.bold('Address findings'));
     for (const f of addressFindings) out.push(...findingLines(result, f, s));
+    out.push('');
+  }
+  const serviceFindings = result.findings.filter((f) => f.service !== undefined);
+  if (serviceFindings.length > 0) {
+    out.push(s.bold('Scheduling findings'));
+    for (const f of serviceFindings) out.push(...findingLines(result, f, s));
     out.push('');
   }
 
@@ -89,7 +95,8 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
     out.push(s.bold('Balance (new connections per real server)'));
     for (const svc of result.services) {
       const sched = svc.scheduler ? `${svc.scheduler}${svc.persistence !== undefined ? ` persistent ${svc.persistence}` : ''}` : 'scheduler not given';
-      const verdict = svc.verdict === 'fail' ? s.red('✗ fail') : svc.verdict === 'pass' ? s.green('✓ pass') : 'observed';
+      const verdict =
+        svc.verdict === 'fail' ? s.red('✗ fail') : svc.verdict === 'warning' ? s.yellow('! warning') : svc.verdict === 'pass' ? s.green('✓ pass') : 'observed';
       const how = svc.seesEveryNewConnection ? 'every new connection seen' : 'a sample of the new connections';
       out.push(`  ${serviceName(svc)}  ${sched}  ${plural(svc.newConnections, 'new connection')} (${how})  ${verdict}`);
       const table = new Table({ head: ['Real server', 'Weight', 'Expected', 'New conns', 'Share'], style: { head: [], border: [] } });
@@ -169,8 +176,9 @@ function severityMark(f: Finding, s: TableOptions['style']): string {
 }
 
 function findingLines(result: CheckResult, f: Finding, s: TableOptions['style']): string[] {
-  const lines = [`  ${severityMark(f, s)}  ${s.bold(f.rule)}  ${f.message}`];
-  lines.push(`      frames: ${framesText(result, f.frames)}    Wireshark filter: ${f.displayFilter}`);
+  const where = f.service !== undefined ? `${f.service}: ` : '';
+  const lines = [`  ${severityMark(f, s)}  ${s.bold(f.rule)}  ${where}${f.message}`];
+  if (f.frames.length > 0) lines.push(`      frames: ${framesText(result, f.frames)}    Wireshark filter: ${f.displayFilter}`);
   for (const r of f.remediation) lines.push(`      fix: ${r}`);
   return lines;
 }

@@ -18,6 +18,7 @@ export default defineRule({
     observability: "needs the client's successive new connections and the RS each went to",
   },
   messages: {
+    // One finding per connection that left its client's RS: each is a session that lost its state.
     moved: 'client {client} went to {rs} although its connection {ago} s earlier went to {previous} (persistent {timeout} s)',
   },
   create(context) {
@@ -27,13 +28,11 @@ export default defineRule({
           if (!v.configured || v.persistence === undefined) continue;
           const service = serviceLabel(v);
           const last = new Map<string, { time: number; rs: string }>();
-          const reported = new Set<string>();
           const name = (mac: string): string => v.realServers.find((r) => r.mac === mac)?.ip ?? mac;
           for (const c of v.connections) {
             const net = clientNetwork(c.client, v.persistenceMask);
             const prev = last.get(net);
-            if (prev && c.time - prev.time <= v.persistence && prev.rs !== c.rsMac && !reported.has(net)) {
-              reported.add(net);
+            if (prev && c.time - prev.time <= v.persistence && prev.rs !== c.rsMac) {
               context.report({
                 messageId: 'moved',
                 data: {

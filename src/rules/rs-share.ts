@@ -30,10 +30,13 @@ export default defineRule({
           if (!v.configured || (v.scheduler !== 'rr' && v.scheduler !== 'wrr')) continue;
           const shares = expectedShares(v);
           if (!shares) continue;
-          const judged = v.realServers.filter((r) => r.ip !== undefined && r.weight !== undefined);
+          // A weight-0 RS is out of scheduling (quiesced-rs judges what it still gets); the
+          // shares are those of the RS the scheduler may choose.
+          const judged = v.realServers.filter((r) => r.ip !== undefined && r.weight !== undefined && r.weight > 0);
+          const quiesced = new Set(v.realServers.filter((r) => r.weight === 0 && r.mac !== undefined).map((r) => r.mac));
           // A connection to an RS we cannot tie to a configured one makes the counts unreliable.
           if (v.realServers.some((r) => r.ip === undefined && r.newConnections > 0) || judged.some((r) => r.mac === undefined)) continue;
-          const units = v.persistence !== undefined ? templates(v) : undefined;
+          const units = v.persistence !== undefined ? templates(v).filter((u) => !quiesced.has(u.rsMac)) : undefined;
           const countOf = (mac: string | undefined): number =>
             units ? units.filter((u) => u.rsMac === mac).length : (v.realServers.find((r) => r.mac === mac)?.newConnections ?? 0);
           const counts = judged.map((r) => countOf(r.mac));

@@ -64,6 +64,7 @@ export function result(overrides: Partial<CheckResult> = {}): CheckResult {
     flows,
     findings,
     timeline: [],
+    services: [],
     summary: {
       frames: 20,
       flows: flows.length,

@@ -61,10 +61,11 @@ function openError(path: string, err: unknown): CaptureOpenError {
   return new CaptureOpenError(code, `${path}: ${what}`);
 }
 
-async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Uint8Array> {
+async function* fileChunks(fh: FileHandle, size: number, spare: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (;;) {
-    // A fresh buffer per chunk: gunzip may still hold the previous one.
-    const buf = Buffer.allocUnsafe(size);
+    // A fresh buffer unless the caller handed one back: gunzip may still hold the previous one,
+    // so only the caller knows when a chunk is done with.
+    const buf = spare.pop() ?? Buffer.allocUnsafe(size);
     const { bytesRead } = await fh.read(buf, 0, size, null);
     if (bytesRead === 0) return;
     yield bytesRead === size ? buf : buf.subarray(0, bytesRead);
@@ -84,6 +85,9 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
   let total: number | undefined;
   let fh: FileHandle | undefined;
   let raw: AsyncIterator<Uint8Array>;
+  // Plain files reuse their read buffer once parsed: a new 1 MiB buffer per chunk cost tens of
+  // MB of external memory waiting for the garbage collector (the parser copies what it keeps).
+  const spare: Uint8Array[] = [];
   if (path === '-') {
     raw = (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   } else {
@@ -96,7 +100,7 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
       await fh?.close();
       throw openError(path, err);
     }
-    raw = fileChunks(fh, chunkSize);
+    raw = fileChunks(fh, chunkSize, spare);
   }
   const parser = new CaptureParser(sink, options);
   let bytesRead = 0;
@@ -141,6 +145,7 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
         if (wait) await wait;
         // Outside the try: an exception from the sink is the caller's and propagates as is.
         parser.push(r.value);
+        if (fh !== undefined && r.value.length === chunkSize) spare.push(r.value);
       }
     } else {
       const source = Readable.from(

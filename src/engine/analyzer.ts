@@ -12,7 +12,7 @@ import { AddressBook } from './addresses.js';
 import { ClaimLog } from './claims.js';
 import { CopyMatcher } from './copy-matcher.js';
 import type { CopyMatch } from './copy-matcher.js';
-import { Direction, Flow, endpointKey } from './flow-state.js';
+import { Direction, Flow, FlowTable } from './flow-state.js';
 import type { GivenTopology } from './topology.js';
 import { VantageCounter } from './vantage.js';
 import { Judge, type Judgement } from './judge.js';
@@ -80,8 +80,8 @@ export class Analyzer {
   readonly captures: CaptureState[] = [];
   readonly weirds = new Map<string, number>();
   readonly unsupportedLinks = new Map<number, number>();
-  /** Open TCP/UDP conversations in hash buckets by client endpoint (chained through Flow.next). */
-  readonly flows = new Map<number, Flow>();
+  /** Open TCP/UDP conversations, by client endpoint. */
+  readonly flows = new FlowTable();
   readonly paths = new PathBook();
   liveFlows = 0;
   evictedFlows = 0;
@@ -95,7 +95,7 @@ export class Analyzer {
   private framesAtSweep = 0;
   private readonly maxFlows: number;
   private readonly ends = new FrameEndpoints();
-  /** Time of the frame being analysed (a field, not an argument: see FrameEndpoints). */
+  /** Time of the frame being analysed (see seeNow). */
   private now = 0;
 
   constructor(
@@ -115,9 +115,10 @@ export class Analyzer {
     return this.captures.length - 1;
   }
 
+  /** see() then analyse(), for a single capture. */
   processFrame(f: DecodedFrame, capture: number): void {
-    const time = f.tsSeconds + f.tsNanos / 1e9;
-    if (this.see(f, capture, time)) this.analyse(f, capture, time);
+    this.now = f.tsSeconds + f.tsNanos / 1e9;
+    if (this.seeNow(f, capture)) this.analyseNow(f, capture);
   }
 
   /**
@@ -126,6 +127,21 @@ export class Analyzer {
    * only seen, not analysed again.
    */
   see(f: DecodedFrame, capture: number, time: number): boolean {
+    this.now = time;
+    return this.seeNow(f, capture);
+  }
+
+  /** Turns a frame into facts: an address claim, a flow leg, a director copy. */
+  analyse(f: DecodedFrame, capture: number, time: number): void {
+    this.now = time;
+    this.analyseNow(f, capture);
+  }
+
+  // The frame's time travels in `this.now`, not as an argument: a fractional number passed to
+  // a call V8 does not inline is a new heap number, one per frame and call.
+
+  private seeNow(f: DecodedFrame, capture: number): boolean {
+    const time = this.now;
     this.frames++;
     const cap = this.captures[capture]!;
     if (cap.frames === 0) cap.firstTime = time;
@@ -140,10 +156,10 @@ export class Analyzer {
     return true;
   }
 
-  /** Turns a frame into facts: an address claim, a flow leg, a director copy. */
-  analyse(f: DecodedFrame, capture: number, time: number): void {
-    this.now = time;
-    this.matcher.expire(time);
+  private analyseNow(f: DecodedFrame, capture: number): void {
+    const time = this.now;
+    this.matcher.now = time;
+    this.matcher.expire();
     if (time >= this.nextSweepTime && this.frames - this.framesAtSweep >= (this.liveFlows >> 2)) this.sweep(time);
 
     if (f.hasArp) {
@@ -190,7 +206,7 @@ export class Analyzer {
     const flags = tunnel ? -1 : f.tcpFlags;
 
     // Is this the director's copy of a frame seen just before?
-    const match = this.matcher.offer(f, time);
+    const match = this.matcher.offer(f);
     let flow: Flow | null = null;
     let direction: 0 | 1 = Direction.Request;
     if (match !== null && match.originalLeg !== null) {
@@ -244,7 +260,7 @@ export class Analyzer {
       leg.copies++;
       this.recordCopy(match, f, flow, capture);
     } else if (direction === Direction.Request) {
-      this.matcher.remember(f, time, capture, leg);
+      this.matcher.remember(f, capture, leg);
     }
   }
 
@@ -292,7 +308,7 @@ export class Analyzer {
     const clientPort = asServer ? e.dstPort : e.srcPort;
     const serverIp = asServer ? e.srcIp : e.dstIp;
     const serverPort = asServer ? e.srcPort : e.dstPort;
-    let flow = this.flows.get(endpointKey(proto, clientIp, clientPort)) ?? null;
+    let flow = this.flows.first(proto, clientIp | 0, Math.floor(clientIp / 0x100000000), clientPort);
     let portOnly: Flow | null = null;
     while (flow !== null) {
       if (flow.clientIp === clientIp && flow.clientPort === clientPort && flow.proto === proto && flow.serverPort === serverPort) {
@@ -308,10 +324,7 @@ export class Analyzer {
 
   private newFlow(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): Flow {
     const flow = new Flow(proto, clientIp, clientPort, serverIp, serverPort);
-    const key = endpointKey(proto, clientIp, clientPort);
-    const existing = this.flows.get(key);
-    if (existing !== undefined) flow.next = existing;
-    this.flows.set(key, flow);
+    this.flows.add(flow);
     if (++this.liveFlows > this.maxFlows) this.evict();
     return flow;
   }
@@ -328,56 +341,55 @@ export class Analyzer {
   private sweep(now: number): void {
     this.nextSweepTime = now + 1;
     this.framesAtSweep = this.frames;
-    if (this.judge === null && this.settled()) {
-      this.judge = new Judge(this, this.options.labels, this.options.rules);
-      for (const flow of this.ended) this.judgeEnded(flow, now);
-      this.ended = [];
-    }
-    for (const [key, head] of this.flows) {
-      let prev: Flow | null = null;
-      let flow: Flow | null = head;
-      while (flow !== null) {
-        const next: Flow | null = flow.next;
-        if (ended(flow, now)) {
-          if (prev === null) {
-            if (next === null) this.flows.delete(key);
-            else this.flows.set(key, next);
-          } else {
-            prev.next = next;
-          }
-          flow.next = null;
-          this.release(flow, now);
-        } else {
-          prev = flow;
-        }
-        flow = next;
-      }
-    }
+    if (this.judge === null && this.settled()) this.startJudging(now);
+    const done: Flow[] = [];
+    this.flows.removeIf((flow) => {
+      if (!ended(flow, now)) return false;
+      done.push(flow);
+      return true;
+    });
+    // Judged in the order the flows began, whatever the table's layout.
+    done.sort(byFirstFrame);
+    for (const flow of done) this.release(flow, now);
   }
 
-  /** The flow table is full: judge the oldest flows now (they are reported as evicted). */
+  /**
+   * The flow table is full: judge about the least recently active fifth now (reported as
+   * evicted). The cutoff time comes from a sample of the flows, so this is two walks over the
+   * table, once per maxFlows / 5 new flows.
+   */
   private evict(): void {
-    const target = Math.floor(this.maxFlows * 0.9);
+    const excess = this.liveFlows - Math.floor(this.maxFlows * 0.8);
     const now = this.captures.reduce((t, c) => Math.max(t, c.lastTime), 0);
-    for (const [key, head] of this.flows) {
-      if (this.liveFlows <= target) break;
-      this.flows.delete(key);
-      let flow: Flow | null = head;
-      while (flow !== null) {
-        const next: Flow | null = flow.next;
-        flow.next = null;
-        this.evictedFlows++;
-        this.release(flow, now);
-        flow = next;
-      }
-    }
+    const cutoff = this.flows.lastTimeQuantile(excess / this.liveFlows);
+    const evicted: Flow[] = [];
+    this.flows.removeIf((flow) => {
+      if (flow.lastTime > cutoff || evicted.length >= excess) return false;
+      evicted.push(flow);
+      return true;
+    });
+    evicted.sort(byFirstFrame);
+    this.evictedFlows += evicted.length;
+    for (const flow of evicted) this.release(flow, now);
+  }
+
+  private startJudging(now: number): void {
+    this.judge = new Judge(this, this.options.labels, this.options.rules);
+    for (const flow of this.ended) this.judgeEnded(flow, now);
+    this.ended = [];
   }
 
   private release(flow: Flow, now: number): void {
     this.liveFlows--;
     this.paths.fold(flow);
-    if (this.judge === null) this.ended.push(flow);
-    else this.judgeEnded(flow, now);
+    if (this.judge !== null) {
+      this.judgeEnded(flow, now);
+      return;
+    }
+    this.ended.push(flow);
+    // Flows waiting for judgement are memory too (a SYN flood before any topology showed):
+    // past the table's bound, judge them with the topology known so far.
+    if (this.ended.length >= this.maxFlows) this.startJudging(now);
   }
 
   private judgeEnded(flow: Flow, now: number): void {
@@ -404,18 +416,23 @@ export class Analyzer {
     this.matcher.drain(end);
     const remaining: Flow[] = this.ended;
     this.ended = [];
-    for (const head of this.flows.values()) {
-      for (let flow: Flow | null = head; flow !== null; flow = flow.next) remaining.push(flow);
+    for (const flow of this.flows.all()) {
+      flow.next = null;
+      remaining.push(flow);
     }
     this.flows.clear();
     this.liveFlows = 0;
     for (const flow of remaining) this.paths.fold(flow);
     if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules);
     else this.judge.refresh();
-    remaining.sort((x, y) => x.firstCapture - y.firstCapture || x.firstFrame - y.firstFrame);
+    remaining.sort(byFirstFrame);
     for (const flow of remaining) this.judgeEnded(flow, end);
     return this.judge.finish();
   }
+}
+
+function byFirstFrame(x: Flow, y: Flow): number {
+  return x.firstCapture - y.firstCapture || x.firstFrame - y.firstFrame;
 }
 
 function ended(flow: Flow, now: number): boolean {

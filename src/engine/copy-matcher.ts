@@ -76,7 +76,8 @@ function hashBytes(d: Uint8Array, from: number, to: number, h: number): number {
     h ^= h >>> 15;
   }
   for (; i < to; i++) h = Math.imul(h ^ d[i]!, 16777619);
-  return h >>> 0;
+  // int32, not uint32: a small integer on 64-bit V8, never a heap number.
+  return h | 0;
 }
 
 /** A frame's L4 bytes, hashed up to HASH_HEAD + HASH_TAIL bytes. */
@@ -87,14 +88,15 @@ function hashSampled(d: Uint8Array, from: number, to: number): number {
 
 /**
  * Pending-window key from what no director rewrites. 30 bits: a small integer, so Map lookups
- * neither box the key nor allocate.
+ * neither box the key nor allocate. Taken on int32 parts (address low and high bits, seq and
+ * ack as int32) so that no argument is a heap number either.
  */
-function copyKey(ipSrc: number, srcPort: number, seq: number, ack: number, proto: number): number {
-  let k = Math.imul(ipSrc | 0, 0x9e3779b1);
+function copyKeyOf(ipLow: number, ipHigh: number, srcPort: number, seq: number, ack: number, proto: number): number {
+  let k = Math.imul(ipLow, 0x9e3779b1);
   k = Math.imul(k ^ srcPort, 0x85ebca77);
-  k = Math.imul(k ^ (seq | 0), 0xc2b2ae3d);
-  k = Math.imul(k ^ (ack | 0), 0x27d4eb2f);
-  return (k ^ (proto << 24) ^ (Math.floor(ipSrc / 0x100000000) & 0xffff)) & 0x3fffffff;
+  k = Math.imul(k ^ seq, 0xc2b2ae3d);
+  k = Math.imul(k ^ ack, 0x27d4eb2f);
+  return (k ^ (proto << 24) ^ ipHigh) & 0x3fffffff;
 }
 
 /** Fills `out` from the IP packet at `ipOffset` (IPv4 or IPv6); false if it is not usable. */
@@ -158,7 +160,7 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
   k = Math.imul(k ^ out.srcPort, 0x85ebca77);
   k = Math.imul(k ^ (out.seq | 0), 0xc2b2ae3d);
   k = Math.imul(k ^ (out.ack | 0), 0x27d4eb2f);
-  out.key = copyKey(out.ipSrc, out.srcPort, out.seq, out.ack, proto);
+  out.key = copyKeyOf(out.ipSrc | 0, Math.floor(out.ipSrc / 0x100000000) & 0xffff, out.srcPort, out.seq | 0, out.ack | 0, proto);
   return true;
 }
 
@@ -268,6 +270,12 @@ class PendingRing {
 }
 
 export class CopyMatcher {
+  /**
+   * Time of the frame being offered or remembered, and the clock expire() goes by; set by the
+   * caller before those calls (a field rather than an argument, so the fractional number is not
+   * boxed per call).
+   */
+  now = 0;
   private readonly ring = new PendingRing();
   private readonly scratch = new PacketFacts();
   /** Whether `scratch` holds the facts of the frame last offered (the fast path may skip them). */
@@ -279,14 +287,14 @@ export class CopyMatcher {
    * IPv4 TCP frame is looked up by its decoded fields first, so the packet is only read and
    * hashed when it has a candidate original (or is remembered): replies never are.
    */
-  offer(f: DecodedFrame, time: number): CopyMatch | null {
+  offer(f: DecodedFrame): CopyMatch | null {
     const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
     const ring = this.ring;
     let row: number | undefined;
     this.scratchRead = false;
     if (!tunnel && f.ipVersion === 4 && f.ipProto === 6 && f.tcpSeq >= 0 && f.ipTotalLength >= f.ipHeaderLength + 20) {
       // The same key readPacketFacts computes for this frame (its seq and ack are the decoded ones).
-      row = ring.index.get(copyKey(f.ipSrc, f.srcPort, f.tcpSeq, f.tcpAck, 6));
+      row = ring.index.get(copyKeyOf(f.ipSrc | 0, 0, f.srcPort, f.tcpSeq | 0, f.tcpAck | 0, 6));
       if (row === undefined) return null;
     }
     const facts = this.scratch;
@@ -299,7 +307,7 @@ export class CopyMatcher {
     const origDst = ring.ethDst[row]!;
     if (
       (rowFlags & COPIED) === 0 &&
-      time - ring.time[row]! <= COPY_WINDOW_SECONDS &&
+      this.now - ring.time[row]! <= COPY_WINDOW_SECONDS &&
       ring.ipSrc[row] === facts.ipSrc &&
       ring.srcPort[row] === facts.srcPort &&
       ring.seq[row] === facts.seq &&
@@ -315,7 +323,7 @@ export class CopyMatcher {
   }
 
   /** Remembers a frame that was not a copy, for the window. Call after offer() returned null. */
-  remember(f: DecodedFrame, time: number, capture: number, leg: Leg): void {
+  remember(f: DecodedFrame, capture: number, leg: Leg): void {
     const facts = this.scratch;
     if (!this.scratchRead) {
       const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
@@ -323,7 +331,7 @@ export class CopyMatcher {
     }
     const ring = this.ring;
     const row = ring.push();
-    ring.time[row] = time;
+    ring.time[row] = this.now;
     ring.ethSrc[row] = f.ethSrc;
     ring.ethDst[row] = f.ethDst;
     ring.ipSrc[row] = facts.ipSrc;
@@ -346,10 +354,10 @@ export class CopyMatcher {
     ring.index.set(facts.key, row);
   }
 
-  /** Closes the window of every frame older than `now - window` (all with Infinity). */
-  expire(now: number): void {
+  /** Closes the window of every frame older than `now - window` (all with now = Infinity). */
+  expire(): void {
     const ring = this.ring;
-    const limit = now - COPY_WINDOW_SECONDS;
+    const limit = this.now - COPY_WINDOW_SECONDS;
     while (ring.size > 0 && ring.time[ring.head]! < limit) {
       const row = ring.head;
       const leg = ring.legs[row]!;
@@ -371,7 +379,8 @@ export class CopyMatcher {
    * inside it are left unjudged, since their copy may simply have fallen after the capture's end.
    */
   drain(lastTime: number): void {
-    this.expire(lastTime);
+    this.now = lastTime;
+    this.expire();
     const ring = this.ring;
     while (ring.size > 0) ring.shift();
     ring.index.clear();

@@ -35,8 +35,31 @@ function isGroupMac(mac: number): boolean {
 
 export class PathBook {
   readonly paths = new Map<string, Layer2Path>();
+  /** The path folded last: most flows of a capture go to one service, so its key is rarely built. */
+  private last: Layer2Path | null = null;
 
   fold(flow: Flow): void {
+    let p = this.last;
+    if (p === null || p.ip !== flow.serverIp || p.port !== flow.serverPort || p.proto !== flow.proto) {
+      p = this.pathOf(flow);
+      this.last = p;
+    }
+    for (const leg of flow.legs) {
+      if (leg.direction === Direction.Request) {
+        if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) p.sentTo.add(leg.dstMac);
+        if (leg.srcMac >= 0) {
+          p.sentFrom.add(leg.srcMac);
+          if (leg.srcIp === flow.clientIp) p.clientSenders.add(leg.srcMac);
+        }
+      } else {
+        if (leg.srcMac >= 0) p.repliesFrom.add(leg.srcMac);
+        if (leg.dstMac >= 0) p.repliesTo.add(leg.dstMac);
+        if (leg.srcMac >= 0 && leg.srcIp === flow.serverIp) p.answering.add(leg.srcMac);
+      }
+    }
+  }
+
+  private pathOf(flow: Flow): Layer2Path {
     const key = `${flow.serverIp}|${flow.serverPort}|${flow.proto}`;
     let p = this.paths.get(key);
     if (p === undefined) {
@@ -53,19 +76,7 @@ export class PathBook {
       };
       this.paths.set(key, p);
     }
-    for (const leg of flow.legs) {
-      if (leg.direction === Direction.Request) {
-        if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) p.sentTo.add(leg.dstMac);
-        if (leg.srcMac >= 0) {
-          p.sentFrom.add(leg.srcMac);
-          if (leg.srcIp === flow.clientIp) p.clientSenders.add(leg.srcMac);
-        }
-      } else {
-        if (leg.srcMac >= 0) p.repliesFrom.add(leg.srcMac);
-        if (leg.dstMac >= 0) p.repliesTo.add(leg.dstMac);
-        if (leg.srcMac >= 0 && leg.srcIp === flow.serverIp) p.answering.add(leg.srcMac);
-      }
-    }
+    return p;
   }
 }
 

@@ -19,29 +19,36 @@ const MIN_UNICAST = 10;
 const LIST_MAX = 64;
 
 class MacCounts {
-  private readonly macs: number[] = [];
+  // A MAC is kept as two 24-bit halves: small integers, where the 48-bit number would be a
+  // heap number when passed to add() or stored in a plain array.
+  private readonly hi: number[] = [];
+  private readonly lo: number[] = [];
   private readonly counts: number[] = [];
   private readonly overflow = new Map<number, number>();
 
-  add(mac: number): void {
-    const macs = this.macs;
-    for (let i = 0; i < macs.length; i++) {
-      if (macs[i] === mac) {
+  /** Counts the MAC hi * 2^24 + lo. */
+  add(hi: number, lo: number): void {
+    const his = this.hi;
+    const los = this.lo;
+    for (let i = 0; i < his.length; i++) {
+      if (los[i] === lo && his[i] === hi) {
         this.counts[i]!++;
         return;
       }
     }
-    if (macs.length < LIST_MAX) {
-      macs.push(mac);
+    if (his.length < LIST_MAX) {
+      his.push(hi);
+      los.push(lo);
       this.counts.push(1);
     } else {
+      const mac = hi * 0x1000000 + lo;
       this.overflow.set(mac, (this.overflow.get(mac) ?? 0) + 1);
     }
   }
 
   entries(): Map<number, number> {
     const m = new Map(this.overflow);
-    this.macs.forEach((mac, i) => m.set(mac, this.counts[i]!));
+    this.hi.forEach((hi, i) => m.set(hi * 0x1000000 + this.lo[i]!, this.counts[i]!));
     return m;
   }
 }
@@ -55,15 +62,15 @@ export class VantageCounter {
   count(f: DecodedFrame): void {
     if (f.sllPacketType >= 0) {
       this.cookedFrames++;
-      if (f.sllPacketType === SllPacketType.Outgoing && f.ethSrc >= 0) this.outgoingSenders.add(f.ethSrc);
+      if (f.sllPacketType === SllPacketType.Outgoing && f.ethSrc >= 0) this.outgoingSenders.add(Math.floor(f.ethSrc / 0x1000000), f.ethSrc % 0x1000000);
       return;
     }
     if (f.ethDst < 0 || f.ethSrc < 0) return;
     // I/G bit of the first octet: group (broadcast/multicast) frames are flooded everywhere.
     if (Math.floor(f.ethDst / 0x10000000000) & 1) return;
     this.unicastFrames++;
-    this.appearances.add(f.ethSrc);
-    if (f.ethDst !== f.ethSrc) this.appearances.add(f.ethDst);
+    this.appearances.add(Math.floor(f.ethSrc / 0x1000000), f.ethSrc % 0x1000000);
+    if (f.ethDst !== f.ethSrc) this.appearances.add(Math.floor(f.ethDst / 0x1000000), f.ethDst % 0x1000000);
   }
 
   resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number } {

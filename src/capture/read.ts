@@ -133,8 +133,9 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
         signal?.throwIfAborted();
         let r: IteratorResult<Uint8Array>;
         try {
-          r = await raw.next();
+          r = await nextOrAbort(raw, signal);
         } catch (err) {
+          if (signal?.aborted) throw signal.reason;
           parser.fail('read_error', `read failed after ${bytesRead} bytes: ${errorText(err)}`);
           break;
         }
@@ -216,11 +217,36 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
     }
   } finally {
     // Stops the file generator, or releases stdin when the read stopped early.
-    await raw.return?.();
+    // After an abort a read may still be pending on a stalled pipe: do not wait for it.
+    if (signal?.aborted) void raw.return?.();
+    else await raw.return?.();
     await fh?.close();
   }
   signal?.throwIfAborted();
   return { ...parser.end(), path, compressed };
+}
+
+/**
+ * The next chunk, or the abort: a pipe that delivers nothing (a stalled tcpdump) must not keep
+ * an interrupted read waiting for data that may never come.
+ */
+function nextOrAbort(it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined): Promise<IteratorResult<Uint8Array>> {
+  if (!signal) return it.next();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    it.next().then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function errorText(err: unknown): string {

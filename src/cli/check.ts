@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { checkCaptures } from '../engine/check.js';
 import { buildGivenTopology } from '../engine/given.js';
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult, Finding } from '../engine/result.js';
 import { UsageError } from '../engine/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
 import { FORMATS, isFormat, reporters, type FormatName } from '../report/index.js';
@@ -43,6 +43,8 @@ export interface CheckArgs {
   evidenceFlows?: boolean;
   /** --max-flows N: bound of the flow table. */
   maxFlows?: string[];
+  /** --follow: print each finding as soon as it is certain (live use), then the full report. */
+  follow?: boolean;
 }
 
 /** Where one format goes: a file, or stdout when `file` is null. */
@@ -165,12 +167,29 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     throw new UsageError('--write-evidence reads the captures a second time and cannot with stdin (-): save the capture to a file first');
   }
   const progress = progressReporter(args.captures);
-  const result = await checkCaptures(args.captures, {
-    given,
-    rules,
-    ...(maxFlows !== undefined ? { maxFlows } : {}),
-    ...(progress ? { onProgress: progress.update } : {}),
-  });
+  // Ctrl-C ends the input, not the program: what was read is judged and reported. (tcpdump in
+  // the same pipeline gets it too and closes the pipe.) A second Ctrl-C exits at once.
+  const stop = new AbortController();
+  const onSigint = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+  let result: CheckResult;
+  try {
+    result = await checkCaptures(args.captures, {
+      given,
+      rules,
+      signal: stop.signal,
+      ...(maxFlows !== undefined ? { maxFlows } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+      ...(args.follow ? { onFinding: (f: Finding) => writeAll(1, `${followLine(args.captures, f)}\n`, () => undefined) } : {}),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    // An interrupted read of stdin leaves the pipe open; it must not keep the process alive.
+    if (args.captures.includes('-')) process.stdin.destroy();
+  }
   progress?.done();
   for (const c of result.captures) {
     for (const issue of c.issues) {
@@ -249,6 +268,14 @@ function progressReporter(paths: readonly string[]): { update: (capture: number,
       if (shown) process.stderr.write('\r\u001b[K');
     },
   };
+}
+
+/** One line per finding as it becomes certain: where, severity, rule, flow, message. */
+function followLine(paths: readonly string[], f: Finding): string {
+  const first = f.frames[0];
+  const where = first ? (paths.length > 1 ? `${paths[first.capture] ?? '?'}#${first.frame}` : `frame ${first.frame}`) : '-';
+  const flow = f.flow ? ` ${f.flow.client.ip}:${f.flow.client.port} -> ${f.flow.vip.ip}:${f.flow.vip.port}/${f.flow.proto}` : '';
+  return `${where}: ${f.severity} ${f.rule}${flow}: ${f.message}`;
 }
 
 /** The default gate (exit 1 on any error finding), for library users of the old API. */

@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
             .option('disable', { requiresArg: true, type: 'string', array: true, default: [], describe: 'do not run these rules' })
             .option('write-evidence', { requiresArg: true, type: 'string', describe: 'write every frame a finding cites to a new pcap FILE (opens in Wireshark)' })
             .option('evidence-flows', { type: 'boolean', default: false, describe: 'with --write-evidence: also every frame of the flows concerned' })
+            .option('follow', { type: 'boolean', default: false, describe: 'live use (check -): print each finding as soon as it is certain, then the full report at the end or on Ctrl-C' })
             .option('max-flows', { requiresArg: true, type: 'string', describe: `bound of the flow table; past it the oldest flows are judged early (default ${DEFAULT_MAX_FLOWS})` })
             .epilog(
               [
@@ -140,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
               ...(a['write-evidence'] !== undefined ? { writeEvidence: a['write-evidence'] } : {}),
               evidenceFlows: a['evidence-flows'],
               maxFlows: list(a['max-flows']),
+              follow: a.follow,
             },
             warn,
           );

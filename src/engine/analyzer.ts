@@ -18,6 +18,7 @@ import { VantageCounter } from './vantage.js';
 import { Judge, type Judgement } from './judge.js';
 import { PathBook } from './paths.js';
 import type { Rule } from '../rules/define.js';
+import type { Finding } from './result.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -35,6 +36,10 @@ export interface AnalyzerOptions {
   rules: readonly Rule[];
   labels: readonly string[];
   maxFlows?: number;
+  /** Judge flows as soon as the topology is known (live use), not after SETTLE_FRAMES. */
+  eager?: boolean;
+  /** Called with each finding as soon as it is certain (a flow's when the flow ends). */
+  onFinding?: (finding: Finding) => void;
 }
 
 /** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
@@ -332,7 +337,9 @@ export class Analyzer {
   /** Whether flows may be judged during the pass: the topology has had a chance to show. */
   private settled(): boolean {
     if (this.frames >= SETTLE_FRAMES_ANYWAY) return true;
-    if (this.frames < SETTLE_FRAMES) return false;
+    // Live use (--follow) judges as soon as the topology is known, rather than waiting for it
+    // to show more of itself.
+    if (this.frames < SETTLE_FRAMES && !this.options.eager) return false;
     const given = this.given.services.length > 0 && this.given.directorMacs.length > 0;
     return given || this.copies.length > 0;
   }
@@ -374,7 +381,7 @@ export class Analyzer {
   }
 
   private startJudging(now: number): void {
-    this.judge = new Judge(this, this.options.labels, this.options.rules);
+    this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
     for (const flow of this.ended) this.judgeEnded(flow, now);
     this.ended = [];
   }
@@ -423,7 +430,7 @@ export class Analyzer {
     this.flows.clear();
     this.liveFlows = 0;
     for (const flow of remaining) this.paths.fold(flow);
-    if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules);
+    if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
     else this.judge.refresh();
     remaining.sort(byFirstFrame);
     for (const flow of remaining) this.judgeEnded(flow, end);

@@ -45,6 +45,9 @@ export class BalanceTracker {
     }
     b.total++;
     b.counts.set(rsMac, (b.counts.get(rsMac) ?? 0) + 1);
+    // The order of new connections matters only to the scheduling rules, which need a
+    // configured scheduler; otherwise the counts are the whole story (and memory stays flat).
+    if (configured?.scheduler === undefined) return;
     const frame = view.forwarded[0]?.first ?? view.firstFrame;
     if (b.connections.length < MAX_CONNECTIONS_KEPT) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
   }

@@ -13,7 +13,7 @@ import { DecodedFrame } from '../decode/frame.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { Analyzer } from './analyzer.js';
-import type { CaptureInfo, CheckResult, Severity, Verdict } from './result.js';
+import type { CaptureInfo, CheckResult, Finding, Severity, Verdict } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
 import type { GivenTopology } from './topology.js';
 import { emptyTopology } from './topology.js';
@@ -31,6 +31,10 @@ export interface CheckOptions {
   rules?: readonly Rule[];
   /** Bound of the flow table: past it the oldest flows are judged early (summary.evictedFlows). */
   maxFlows?: number;
+  /** Live use: judge as soon as the topology is known and hand each finding over at once. */
+  onFinding?: (finding: Finding) => void;
+  /** Stops reading (Ctrl-C): what was read so far is judged and reported. */
+  signal?: AbortSignal;
   /** Progress per capture, in raw bytes read, with the frames analysed so far (all captures). */
   onProgress?: (capture: number, bytesRead: number, totalBytes: number | undefined, frames: number) => void;
 }
@@ -40,7 +44,31 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     rules: options.rules ?? allRules,
     labels: [...paths],
     ...(options.maxFlows !== undefined ? { maxFlows: options.maxFlows } : {}),
+    ...(options.onFinding ? { eager: true, onFinding: options.onFinding } : {}),
   });
+  const signal = options.signal;
+  /** An interrupted read still counts: report what arrived, with a note instead of the reader's summary. */
+  const interrupted = (path: string, capture: number): ReadResult => ({
+    path,
+    compressed: false,
+    format: 'unknown',
+    nanosecond: false,
+    bigEndian: false,
+    linkTypes: [],
+    snaplen: 0,
+    frames: analyzer.captures[capture]?.frames ?? 0,
+    bytes: 0,
+    complete: false,
+    issues: [{ code: 'interrupted', offset: 0, fatal: false, message: 'interrupted: the report covers the frames read until then' }],
+  });
+  const read = async (path: string, capture: number, sink: Parameters<typeof readCapture>[1], extra: ReadCaptureOptions): Promise<ReadResult> => {
+    try {
+      return await readCapture(path, sink, { ...extra, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) return interrupted(path, capture);
+      throw err;
+    }
+  };
   const frame = new DecodedFrame();
   const onProgress = options.onProgress;
   const progress = (index: number): ReadCaptureOptions =>
@@ -65,7 +93,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
       },
       onIssue(): void {},
     };
-    reads.push(await readCapture(paths[0]!, sink, progress(index)));
+    reads.push(await read(paths[0]!, index, sink, progress(index)));
   } else {
     const duplicates = new DuplicateFilter();
     const merger = new CaptureMerger(paths.length, (rec, capture) => {
@@ -78,7 +106,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     const results = await Promise.all(
       paths.map(async (path, index) => {
         try {
-          return await readCapture(path, { onRecord: (rec) => merger.add(index, rec), onIssue: () => {} }, {
+          return await read(path, index, { onRecord: (rec) => merger.add(index, rec), onIssue: () => {} }, {
             ...progress(index),
             beforePush: () => merger.beforePush(index),
           });

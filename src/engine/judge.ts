@@ -23,6 +23,8 @@ import type { ClaimLog } from './claims.js';
 /** Passing flows listed one by one (the rest are counted); failing and incomplete ones up to MAX_LISTED_FLOWS. */
 export const MAX_LISTED_PASSING = 10_000;
 export const MAX_LISTED_FLOWS = 50_000;
+/** Distinct clients counted exactly up to this many (the report then says "at least"). */
+export const MAX_CLIENTS_COUNTED = 1_000_000;
 /** Findings kept per rule; beyond, they are counted in summary.suppressedFindings. */
 export const MAX_FINDINGS_PER_RULE = 10_000;
 
@@ -53,7 +55,8 @@ export class Judge {
   private readonly perRule = new Map<string, number>();
   private readonly suppressed: Record<string, number> = {};
   private readonly flowsPerRs = new Map<string, number>();
-  private readonly clients = new Set<string>();
+  /** Distinct client addresses (numbers), counted up to MAX_CLIENTS_COUNTED. */
+  private readonly clients = new Set<number>();
   private readonly byVerdict: Record<FlowVerdict, number> = { pass: 0, fail: 0, incomplete: 0 };
   private unlisted = 0;
   private listedPassing = 0;
@@ -68,6 +71,7 @@ export class Judge {
     private readonly facts: JudgeFacts,
     private readonly labels: readonly string[],
     rules: readonly Rule[],
+    private readonly onFinding?: (finding: Finding) => void,
   ) {
     this.resolution = resolve(facts);
     this.analysis = this.makeAnalysis();
@@ -218,6 +222,7 @@ export class Judge {
       displayFilter: displayFilter(d.frames),
     });
     if (this.flowFindings && flow === this.currentFlow) this.flowFindings.push(this.findings.length - 1);
+    this.onFinding?.(this.findings[this.findings.length - 1]!);
   }
 
   private mac(n: number): string | undefined {
@@ -330,7 +335,7 @@ export class Judge {
       }
     }
     this.byVerdict[verdict]++;
-    this.clients.add(fv.client.ip);
+    if (this.clients.size < MAX_CLIENTS_COUNTED) this.clients.add(flow.clientIp);
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
     const listed = verdict === 'pass' ? this.listedPassing < MAX_LISTED_PASSING : this.reports.length < MAX_LISTED_FLOWS;
     if (!listed) {

@@ -1,0 +1,68 @@
+/**
+ * Live use: `tcpdump -U -w - | lvs-pcap check - --follow`. A capture is fed through a pipe in
+ * chunks with pauses; findings must appear on stdout while the input is still open, and the
+ * full report when it closes. Also Ctrl-C: the report covers what was read.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DIRECTOR, drConversation, RS1, RS2, T0, VIP, toPcap, type TestFrame } from '../support/packets.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const TOPOLOGY = ['--vip', `${VIP}:80`, '--director-mac', DIRECTOR.mac, '--rs', `${RS1.ip}=${RS1.mac}`, '--rs', `${RS2.ip}=${RS2.mac}`];
+
+/** Eight connections 5 s apart; every second one answered from the RS's real IP (reply-src-vip). */
+function capture(): Uint8Array {
+  const frames: TestFrame[] = [];
+  for (let i = 0; i < 8; i++) {
+    frames.push(...drConversation({ clientPort: 42000 + i, startSeconds: T0 + 5 * i, ...(i % 2 === 1 ? { replySrc: RS1.ip } : {}) }));
+  }
+  return toPcap(frames);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!existsSync(MAIN))('check - --follow (needs dist: npm test builds it)', () => {
+  it('prints findings while the pipe is still open, then the full report when it closes', async () => {
+    const bytes = capture();
+    const child = spawn(process.execPath, [MAIN, 'check', '-', '--follow', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // First half of the capture in small chunks with pauses, as tcpdump -U delivers it.
+    const half = Math.floor(bytes.length / 2);
+    for (let o = 0; o < half; o += 700) {
+      child.stdin.write(bytes.subarray(o, Math.min(half, o + 700)));
+      await sleep(5);
+    }
+    await sleep(1500);
+    const beforeEnd = stdout;
+    child.stdin.end(bytes.subarray(half));
+    const status = await done;
+    expect(beforeEnd).toMatch(/^frame \d+: error reply-src-vip 192\.168\.188\.111:42001 -> 192\.168\.188\.120:80\/tcp: reply to/m);
+    expect(beforeEnd).not.toMatch(/Summary:/);
+    expect(stdout).toMatch(/Summary: FAIL: 8 flows \(4 pass, 4 fail, 0 incomplete\)/);
+    expect(stdout.match(/^frame \d+: error reply-src-vip/gm)?.length).toBe(4);
+    expect(status).toBe(1);
+  });
+
+  it('Ctrl-C while the pipe is open: the report covers what was read', async () => {
+    const bytes = capture();
+    const child = spawn(process.execPath, [MAIN, 'check', '-', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await sleep(1500);
+    child.kill('SIGINT');
+    child.stdin.write(bytes.subarray(Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 100));
+    const status = await done;
+    expect(stderr).toMatch(/interrupted: the report covers the frames read until then/);
+    expect(stdout).toMatch(/Summary: FAIL:/);
+    expect(status).toBe(1);
+  });
+});

@@ -6,3 +6,10 @@ export function serviceLabel(v: Pick<ServiceBalanceView, 'vip' | 'port' | 'proto
   const host = v.vip.includes(':') ? `[${v.vip}]` : v.vip;
   return `${host}${v.port !== undefined ? `:${v.port}` : ''}/${v.proto}`;
 }
+
+/** The service as ipvsadm selects it: "-t 192.168.188.120:80", "-u [2001:db8::120]:53", "-f 1". */
+export function ipvsadmTarget(v: Pick<ServiceBalanceView, 'vip' | 'port' | 'proto' | 'fwmark'>): string {
+  if (v.fwmark !== undefined) return `-f ${v.fwmark}`;
+  const host = v.vip.includes(':') ? `[${v.vip}]` : v.vip;
+  return `${v.proto === 'udp' ? '-u' : '-t'} ${host}:${v.port ?? 0}`;
+}

@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { serviceLabel } from '../engine/service-label.js';
+import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
 import { clientNetwork } from './scheduling.js';
 
 /** With persistence, one client (network) sticks to one real server for the timeout. */
@@ -12,7 +12,7 @@ export default defineRule({
     rationale:
       'Persistence (ipvsadm -p T, keepalived persistence_timeout) exists because the application keeps state on the real server (sessions, SSL session caches, multi-connection protocols). IPVS keeps a template per client (network, under -M) and sends every new connection within T of the previous one to the same RS; a client that lands elsewhere loses its state.',
     remediation: [
-      'Check the service really has persistence: ipvsadm -Ln -t {service} shows "persistent {timeout}"',
+      'Check the service really has persistence: ipvsadm -Ln {target} shows "persistent {timeout}"',
       'Check the templates: ipvsadm -Lnc | grep NONE (one per client network); a synchronised backup director needs --sync for them',
     ],
     observability: "needs the client's successive new connections and the RS each went to",
@@ -42,6 +42,7 @@ export default defineRule({
                   previous: name(prev.rs),
                   timeout: v.persistence,
                   service,
+                  target: ipvsadmTarget(v),
                 },
                 frames: [c.frame],
                 service,

@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { serviceLabel } from '../engine/service-label.js';
+import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
 
 /** Weight 0 takes a real server out of scheduling: existing connections continue, no new ones. */
 export default defineRule({
@@ -11,7 +11,7 @@ export default defineRule({
     rationale:
       'Setting an RS weight to 0 (ipvsadm -e ... -w 0) drains it for maintenance: IPVS keeps its existing connections but schedules nothing new to it. New connections after that mean the weight did not take effect (another director, a health checker restoring it, or a stale table). A configuration snapshot does not say when the RS was quiesced, so the rule reads the end of the capture: the RS must have stopped getting new connections while the others still got at least one full scheduling cycle of them.',
     remediation: [
-      'Check the weight in force: ipvsadm -Ln -t {service} (and on the backup director)',
+      'Check the weight in force: ipvsadm -Ln {target} (and on the backup director)',
       'If keepalived manages the RS, set weight 0 in its config (or inhibit_on_failure) rather than with ipvsadm, which keepalived overwrites',
     ],
     observability: 'needs the new connections and which RS got each, to the end of the capture',
@@ -41,7 +41,7 @@ export default defineRule({
             const service = serviceLabel(v);
             context.report({
               messageId: 'scheduled',
-              data: { rs: rs.ip ?? rs.mac, count: late.length, s: late.length === 1 ? '' : 's', frame: late[0]!.frame.frame, service },
+              data: { rs: rs.ip ?? rs.mac, count: late.length, s: late.length === 1 ? '' : 's', frame: late[0]!.frame.frame, service, target: ipvsadmTarget(v) },
               frames: late.map((c) => c.frame),
               mac: rs.mac,
               service,

@@ -1,6 +1,6 @@
 import { defineRule } from './define.js';
 import { expectedShares } from '../engine/balance.js';
-import { serviceLabel } from '../engine/service-label.js';
+import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
 import { chiSquare, MIN_CONNECTIONS } from '../engine/stats.js';
 import { templates } from './scheduling.js';
 
@@ -14,7 +14,7 @@ export default defineRule({
     rationale:
       "IPVS's rr and wrr schedulers are deterministic: rr alternates over all new connections, wrr follows the weights cycle by cycle (the RS added last is served first), and with persistence the scheduler runs once per client template. A share far from the weights means the configuration in force is not the one you think (stale ipvsadm output, keepalived config not applied, an RS flapping in and out). When the capture sees every new connection (a mirror port or the director) the counts must match within one scheduling cycle (each RS within its weight of weight/total x connections); otherwise a chi-square test at 99.9% confidence is used, and nothing is said below 30 connections or an expected count under 5. lc, wlc, sh, dh, mh and other schedulers depend on load or hashing: their distribution is reported, not judged.",
     remediation: [
-      'Compare the running table with the intended one: ipvsadm -Ln -t {service} (weights, scheduler)',
+      'Compare the running table with the intended one: ipvsadm -Ln {target} (weights, scheduler)',
       'If keepalived manages the director, check its config was applied (systemctl reload keepalived; journalctl -u keepalived)',
     ],
     observability: 'needs the new connections and which RS got each: exact on a mirror port or the director, statistical elsewhere',
@@ -69,6 +69,7 @@ export default defineRule({
               rs: judged.map((r) => r.ip).join(' : '),
               how,
               service,
+              target: ipvsadmTarget(v),
             },
             frames: [],
             service,

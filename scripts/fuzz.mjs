@@ -16,7 +16,7 @@
  * The mutation functions are exported (and free of dist/ imports) so test/hostile can drive the
  * same mutations from fast-check arbitraries.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -353,6 +353,9 @@ async function main() {
     if (failure) {
       failures++;
       const repro = join(args.out, `lvs-fuzz-seed${seed}-case${i}.cap`);
+      // The reproducer must never be lost to a missing directory: say the failure first.
+      console.log(`FAIL case ${i}: ${failure}`);
+      mkdirSync(args.out, { recursive: true });
       writeFileSync(repro, bytes);
       console.log(`FAIL case ${i} (fixture ${relative(root, fixturePaths[fi])}, mutations ${JSON.stringify(spec.mutations)}, gzip ${spec.gzip}):\n  ${failure}\n  reproducer: ${repro}\n  rerun: node scripts/fuzz.mjs --seed ${seed} --case ${i}   or   node dist/cli/main.js check ${repro}`);
       if (failures >= 20) {

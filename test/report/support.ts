@@ -21,6 +21,17 @@ export async function checkFixture(name: string): Promise<CheckResult> {
   return checkCaptures([`fixtures/${dir}/${description.capture.file}`], { given: givenFrom(description) });
 }
 
+/**
+ * The same five captures frozen under test/report/golden/ for the golden-output tests: the lab
+ * rewrites fixtures/ with new timestamps and ports on every run, and a golden report is only
+ * meaningful against the very capture it was made from.
+ */
+export async function checkGolden(name: string): Promise<CheckResult> {
+  const scenario = name.slice(0, name.indexOf('/'));
+  const description = JSON.parse(readFileSync(`test/report/golden/${scenario}.json`, 'utf8')) as FixtureDescription;
+  return checkCaptures([`test/report/golden/${description.capture.file}`], { given: givenFrom(description) });
+}
+
 export function flow(overrides: Partial<FlowReport> = {}): FlowReport {
   return {
     client: { ip: '10.0.0.1', port: 40000 },

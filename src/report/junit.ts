@@ -16,6 +16,7 @@
 import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/result.js';
 import { failsGate, realServersWithFlows, type FailOn, type GateOptions } from './gate.js';
 import { endpoint, frameText, framesText } from './text.js';
+import { serviceLabel } from '../engine/service-label.js';
 
 export interface JunitOptions {
   /** The rules that ran; every address rule among them becomes a testcase. */
@@ -126,13 +127,6 @@ function flowCase(result: CheckResult, flow: FlowReport, failOn: FailOn): Case {
   };
 }
 
-/** "192.168.188.120:80/tcp", "fwmark 1": as findings name their service. */
-function serviceName(svc: CheckResult['services'][number]): string {
-  if (svc.fwmark !== undefined) return `fwmark ${svc.fwmark}`;
-  const host = svc.vip.includes(':') ? `[${svc.vip}]` : svc.vip;
-  return `${host}${svc.port !== undefined ? `:${svc.port}` : ''}/${svc.proto}`;
-}
-
 function addressCase(result: CheckResult, rule: string, findings: Finding[], failOn: FailOn): Case {
   const failing = findings.filter((f) => failsGate(f.severity, failOn));
   const others = findings.filter((f) => !failsGate(f.severity, failOn));
@@ -220,7 +214,7 @@ export function formatJunit(result: CheckResult, options: JunitOptions): string 
   // Scheduling as configured: one testcase per virtual service judged against its configuration.
   for (const svc of result.services) {
     if (svc.verdict === 'observed') continue;
-    const label = serviceName(svc);
+    const label = serviceLabel(svc);
     const findings = result.findings.filter((f) => f.service === label);
     const failing = findings.filter((f) => failsGate(f.severity, failOn));
     const shares = svc.realServers.map((r) => `${r.ip ?? r.mac ?? '?'}: ${r.newConnections} new connections (weight ${r.weight ?? '-'})`);

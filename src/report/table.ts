@@ -8,6 +8,7 @@ import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/resul
 import { displayFilter } from '../engine/display-filter.js';
 import type { Style } from './style.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
+import { serviceLabel } from '../engine/service-label.js';
 
 export interface TableOptions {
   style: Style;
@@ -98,7 +99,7 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
       const verdict =
         svc.verdict === 'fail' ? s.red('✗ fail') : svc.verdict === 'warning' ? s.yellow('! warning') : svc.verdict === 'pass' ? s.green('✓ pass') : 'observed';
       const how = svc.seesEveryNewConnection ? 'every new connection seen' : 'a sample of the new connections';
-      out.push(`  ${serviceName(svc)}  ${sched}  ${plural(svc.newConnections, 'new connection')} (${how})  ${verdict}`);
+      out.push(`  ${serviceLabel(svc)}  ${sched}  ${plural(svc.newConnections, 'new connection')} (${how})  ${verdict}`);
       const table = new Table({ head: ['Real server', 'Weight', 'Expected', 'New conns', 'Share'], style: { head: [], border: [] } });
       for (const r of svc.realServers) {
         table.push([
@@ -163,12 +164,6 @@ function flowRow(result: CheckResult, f: FlowReport, s: TableOptions['style']): 
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
-}
-
-function serviceName(svc: CheckResult['services'][number]): string {
-  if (svc.fwmark !== undefined) return `fwmark ${svc.fwmark}/${svc.proto}`;
-  const host = svc.vip.includes(':') ? `[${svc.vip}]` : svc.vip;
-  return `${host}${svc.port !== undefined ? `:${svc.port}` : ''}/${svc.proto}`;
 }
 
 function severityMark(f: Finding, s: TableOptions['style']): string {

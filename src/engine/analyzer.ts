@@ -29,8 +29,11 @@ const CLOSE_GRACE_SECONDS = 2;
 /** Idle flows are released after this long (IPVS's own defaults are 900 s TCP, 300 s UDP). */
 const IDLE_TCP_SECONDS = 900;
 const IDLE_UDP_SECONDS = 300;
-/** Default bound of the flow table (--max-flows). */
-export const DEFAULT_MAX_FLOWS = 1_000_000;
+/**
+ * Default bound of the flow table (--max-flows): far above the open flows of a DR segment's
+ * capture, and it keeps a SYN flood (every frame a new flow) to a few hundred MB.
+ */
+export const DEFAULT_MAX_FLOWS = 250_000;
 
 export interface AnalyzerOptions {
   rules: readonly Rule[];

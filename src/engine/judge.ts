@@ -18,7 +18,6 @@ import { BalanceTracker, balanceReport } from './balance.js';
 import { serviceLabel } from './service-label.js';
 import type { AddressView, AnalysisView, ClaimEvent, FlowView, LegRole, LegView, VantagePoint } from './views.js';
 import { REPLY_WAIT_SECONDS } from './views.js';
-import type { ClaimLog } from './claims.js';
 
 /** Passing flows listed one by one (the rest are counted); failing and incomplete ones up to MAX_LISTED_FLOWS. */
 export const MAX_LISTED_PASSING = 10_000;
@@ -38,10 +37,6 @@ export interface Judgement {
   suppressedFindings: Record<string, number>;
   flowsByVerdict: Record<FlowVerdict, number>;
   services: ServiceBalance[];
-}
-
-export interface JudgeFacts extends Facts {
-  readonly claims: ClaimLog;
 }
 
 const frameRef = (capture: number, frame: number): FrameRef => ({ capture, frame });
@@ -68,7 +63,7 @@ export class Judge {
   private readonly balance: BalanceTracker;
 
   constructor(
-    private readonly facts: JudgeFacts,
+    private readonly facts: Facts,
     private readonly labels: readonly string[],
     rules: readonly Rule[],
     private readonly onFinding?: (finding: Finding) => void,

@@ -12,7 +12,7 @@ import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { writeEvidence } from '../report/evidence.js';
 import { collectLadders } from '../report/ladder.js';
-import { issueLine } from './messages.js';
+import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 
 export { FORMATS };
@@ -191,16 +191,8 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     if (args.captures.includes('-')) process.stdin.destroy();
   }
   progress?.done();
-  for (const c of result.captures) {
-    for (const issue of c.issues) {
-      warn(issueLine(c.path, { code: issue.code, offset: issue.offset, message: issue.message, fatal: issue.severity === 'error' }));
-    }
-  }
-  // Unusable: every capture was unreadable, or held only frames of link types we do not decode.
-  const unusable = result.captures.every(
-    (c) => (c.frames === 0 && c.issues.some((i) => i.severity === 'error')) || (c.frames > 0 && c.unsupportedFrames === c.frames),
-  );
-  if (unusable) return 2;
+  warnIssues(result, warn);
+  if (unusable(result)) return 2;
   const gateResult = gate(result, gateOptions);
   // The HTML ladders need the failing flows' frames: a second, targeted pass over the files.
   const ladders = outputs.some((o) => o.format === 'html') ? await collectLadders(args.captures, result) : undefined;

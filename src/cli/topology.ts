@@ -9,7 +9,7 @@ import { topologyToConfig } from '../engine/config.js';
 import { buildGivenTopology } from '../engine/given.js';
 import { describeTopology, topologyFromResult } from '../engine/topology-export.js';
 import { UsageError } from '../engine/usage-error.js';
-import { issueLine } from './messages.js';
+import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 
 export interface TopologyArgs {
@@ -23,10 +23,8 @@ export interface TopologyArgs {
 export async function runTopology(args: TopologyArgs, warn: (line: string) => void): Promise<number> {
   const given = buildGivenTopology({ vips: args.vip, directorMacs: args.directorMac, rs: args.rs });
   const result = await checkCaptures(args.captures, { given, rules: [] });
-  for (const c of result.captures) {
-    for (const i of c.issues) warn(issueLine(c.path, { code: i.code, offset: i.offset, message: i.message, fatal: i.severity === 'error' }));
-  }
-  if (result.captures.every((c) => c.frames === 0 && c.issues.some((i) => i.severity === 'error'))) return 2;
+  warnIssues(result, warn);
+  if (unusable(result)) return 2;
   const description = describeTopology(result);
   const yaml = topologyToConfig(topologyFromResult(result));
   if (args.output !== undefined && args.output !== '-') {

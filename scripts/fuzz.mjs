@@ -7,7 +7,10 @@
  * result breaks an invariant the CLI relies on (one-line issues, offsets inside the stream, at
  * most one fatal issue), or if it is far slower than its size allows.
  *
- *   node scripts/fuzz.mjs [--cases N] [--seed S] [--seconds T] [--out DIR] [--replay FILE]
+ *   node scripts/fuzz.mjs [--cases N] [--seed S] [--seconds T] [--jobs J] [--out DIR] [--replay FILE]
+ *
+ * --jobs (default: one per CPU) runs the cases in J child processes, case i in shard i mod J, and
+ * prints one combined summary; which process ran a case changes nothing about its bytes.
  *
  * Seeded and reproducible: case i of seed S is always the same bytes (its own PRNG is derived
  * from S and i), so a failure prints `--seed S --case i` and writes the damaged capture to
@@ -20,6 +23,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 export const EXTREMES = [0, 1, 0xffff, 0x7fffffff, 0xffffffff];
@@ -220,8 +226,64 @@ export function checkInvariants(result, bytesLength) {
   return problems;
 }
 
+const SHARD_SUMMARY = 'fuzz-shard-summary';
+
+function summaryText(s) {
+  return (
+    `fuzz: done: seed ${s.seed}, ${s.done} cases (${s.first}..${s.first + s.done - 1}) in ${s.secs.toFixed(1)} s, ${(s.done / s.secs).toFixed(0)} cases/s, ` +
+    `${s.failures} failures, peak rss ${(s.maxRss / 2 ** 20).toFixed(0)} MiB, ${s.slowOnce} over the CPU-time budget once but not when rerun\n` +
+    `  slowest per KiB: case ${s.worst.index}, ${s.worst.size} bytes in ${s.worst.ms.toFixed(1)} ms CPU\n` +
+    `  verdicts: ${Object.entries(s.verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
+    `  issue codes: ${Object.entries(s.codes).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`
+  );
+}
+
+/**
+ * The parent of a --jobs run: one child per shard over the same seed and case range, their
+ * lines passed through, their summaries added up. A child that dies without a summary is a
+ * failure of the run, not something to average away.
+ */
+async function runShards(args, seed, root, fixturePaths) {
+  const J = args.jobs;
+  console.log(`fuzz: seed ${seed}, ${fixturePaths.length} fixtures (${fixturePaths.map((p) => relative(root, p)).join(', ')}), ${J} processes`);
+  console.log(`fuzz: reproduce with: node scripts/fuzz.mjs --seed ${seed} --case I   (one case) or --cases N`);
+  const started = Date.now();
+  const script = fileURLToPath(import.meta.url);
+  const runs = Array.from({ length: J }, (_, k) => {
+    const argv = [script, '--seed', String(seed), '--cases', String(args.cases), '--out', args.out, '--shard', `${k}/${J}`];
+    if (Number.isFinite(args.seconds)) argv.push('--seconds', String(args.seconds));
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let summary = null;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith(SHARD_SUMMARY + ' ')) summary = JSON.parse(line.slice(SHARD_SUMMARY.length + 1));
+      else console.log(line);
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ k, code, summary })));
+  });
+  const results = await Promise.all(runs);
+  const total = { seed, first: 0, done: 0, failures: 0, maxRss: 0, slowOnce: 0, worst: { perKiB: 0, ms: 0, index: -1, size: 0 }, bytesTotal: 0, secs: (Date.now() - started) / 1000, verdicts: {}, codes: {} };
+  let broken = 0;
+  for (const { k, code, summary } of results) {
+    if (!summary) {
+      console.log(`fuzz: shard ${k} exited ${code} without a summary`);
+      broken++;
+      continue;
+    }
+    total.done += summary.done;
+    total.failures += summary.failures;
+    total.maxRss = Math.max(total.maxRss, summary.maxRss);
+    total.slowOnce += summary.slowOnce;
+    total.bytesTotal += summary.bytesTotal;
+    if (summary.worst.perKiB > total.worst.perKiB) total.worst = summary.worst;
+    for (const [key, n] of Object.entries(summary.verdicts)) total.verdicts[key] = (total.verdicts[key] ?? 0) + n;
+    for (const [key, n] of Object.entries(summary.codes)) total.codes[key] = (total.codes[key] ?? 0) + n;
+  }
+  console.log(summaryText(total));
+  process.exitCode = total.failures || broken ? 1 : 0;
+}
+
 function parseArgs(argv) {
-  const a = { cases: 1_000_000, seed: undefined, seconds: Infinity, out: tmpdir(), replay: undefined, case: undefined };
+  const a = { cases: 1_000_000, seed: undefined, seconds: Infinity, out: tmpdir(), replay: undefined, case: undefined, jobs: availableParallelism(), shard: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -235,13 +297,21 @@ function parseArgs(argv) {
     else if (k === '--seed') a.seed = num() >>> 0;
     else if (k === '--seconds') a.seconds = num();
     else if (k === '--case') a.case = num();
+    else if (k === '--jobs') a.jobs = Math.max(1, Math.floor(num()));
+    else if (k === '--shard') {
+      // Internal: `k/J`, set by the parent of a --jobs run.
+      const m = /^(\d+)\/(\d+)$/.exec(v ?? '');
+      if (!m || Number(m[1]) >= Number(m[2])) throw new Error(`--shard needs k/J with k < J, got ${v}`);
+      a.shard = { index: Number(m[1]), of: Number(m[2]) };
+      i++;
+    }
     else if (k === '--out') {
       a.out = v;
       i++;
     } else if (k === '--replay') {
       a.replay = v;
       i++;
-    } else throw new Error(`unknown argument ${k} (--cases N --seed S --seconds T --case I --out DIR --replay FILE)`);
+    } else throw new Error(`unknown argument ${k} (--cases N --seed S --seconds T --jobs J --case I --out DIR --replay FILE)`);
   }
   return a;
 }
@@ -265,9 +335,11 @@ async function main() {
   const file = join(work, 'case.cap');
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
+  // CPU time, not wall time: linear cost is a property of the code, and a fuzz run shares the
+  // machine (with --jobs siblings, with nice) without that being a failure.
   const runOne = async (bytes) => {
     writeFileSync(file, bytes);
-    const t0 = process.hrtime.bigint();
+    const t0 = process.cpuUsage();
     const result = await checkCaptures([file]);
     formatJson(result);
     formatTable(result, { style: plainStyle, allFlows: true, timeline: true });
@@ -275,7 +347,8 @@ async function main() {
       const gateResult = gates.gate(result, strictGate);
       for (const format of reportIndex.FORMATS) reportIndex.render(format, result, { gate: strictGate, gateResult, allFlows: true, timeline: true });
     }
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const used = process.cpuUsage(t0);
+    const ms = (used.user + used.system) / 1000;
     return { result, ms };
   };
 
@@ -301,8 +374,13 @@ async function main() {
   const gzFixtures = fixturePaths.map((p) => (p.endsWith('.gz') ? readFileSync(p) : null)).filter((x) => x !== null);
 
   const seed = args.seed ?? (Math.random() * 2 ** 32) >>> 0;
-  console.log(`fuzz: seed ${seed}, ${fixtures.length} fixtures (${fixturePaths.map((p) => relative(root, p)).join(', ')})`);
-  console.log(`fuzz: reproduce with: node scripts/fuzz.mjs --seed ${seed} --case I   (one case) or --cases N`);
+  if (!args.shard && args.case === undefined && args.jobs > 1) return runShards(args, seed, root, fixturePaths);
+  if (!args.shard) {
+    console.log(`fuzz: seed ${seed}, ${fixtures.length} fixtures (${fixturePaths.map((p) => relative(root, p)).join(', ')})`);
+    console.log(`fuzz: reproduce with: node scripts/fuzz.mjs --seed ${seed} --case I   (one case) or --cases N`);
+  }
+  const step = args.shard?.of ?? 1;
+  const tag = args.shard ? `fuzz[${args.shard.index}]` : 'fuzz';
 
   const first = args.case ?? 0;
   const last = args.case !== undefined ? args.case + 1 : args.cases;
@@ -316,7 +394,7 @@ async function main() {
   let failures = 0;
   let slowOnce = 0;
   let lastReport = started;
-  for (let i = first; i < last; i++) {
+  for (let i = first + (args.shard?.index ?? 0); i < last; i += step) {
     const spec = randomMutations(seed, i);
     const fi = spec.fixture % fixtures.length;
     let bytes;
@@ -342,7 +420,7 @@ async function main() {
       }
       if (problems.length) failure = problems.join('; ');
       const perKiB = ms / Math.max(1, bytes.length / 1024);
-      if (i > first + 100 && perKiB > worst.perKiB) worst = { perKiB, ms, index: i, size: bytes.length };
+      if (done > 100 && perKiB > worst.perKiB) worst = { perKiB, ms, index: i, size: bytes.length };
       verdicts.set(result.verdict, (verdicts.get(result.verdict) ?? 0) + 1);
       for (const is of result.captures[0].issues) codes.set(is.code, (codes.get(is.code) ?? 0) + 1);
     } catch (err) {
@@ -364,23 +442,23 @@ async function main() {
       }
     }
     const now = Date.now();
-    if (now - lastReport >= 30_000 || i === last - 1) {
+    if (now - lastReport >= 30_000) {
       lastReport = now;
       maxRss = Math.max(maxRss, process.memoryUsage().rss);
       const secs = (now - started) / 1000;
-      console.log(`fuzz: ${done} cases in ${secs.toFixed(0)} s (${(done / secs).toFixed(0)} cases/s, ${(bytesTotal / secs / 1e6).toFixed(1)} MB/s), ${failures} failures, rss ${(maxRss / 2 ** 20).toFixed(0)} MiB`);
+      console.log(`${tag}: ${done} cases in ${secs.toFixed(0)} s (${(done / secs).toFixed(0)} cases/s, ${(bytesTotal / secs / 1e6).toFixed(1)} MB/s), ${failures} failures, rss ${(maxRss / 2 ** 20).toFixed(0)} MiB`);
     }
     if ((now - started) / 1000 >= args.seconds) break;
   }
   maxRss = Math.max(maxRss, process.memoryUsage().rss);
-  const secs = (Date.now() - started) / 1000;
-  console.log(
-    `fuzz: done: seed ${seed}, ${done} cases (${first}..${first + done - 1}) in ${secs.toFixed(1)} s, ${(done / secs).toFixed(0)} cases/s, ` +
-      `${failures} failures, peak rss ${(maxRss / 2 ** 20).toFixed(0)} MiB, ${slowOnce} over the time budget once but not when rerun\n` +
-      `  slowest per KiB: case ${worst.index}, ${worst.size} bytes in ${worst.ms.toFixed(1)} ms\n` +
-      `  verdicts: ${[...verdicts].map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
-      `  issue codes: ${[...codes].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`,
-  );
+  const summary = {
+    seed, first, done, failures, maxRss, slowOnce, worst, bytesTotal,
+    secs: (Date.now() - started) / 1000,
+    verdicts: Object.fromEntries(verdicts),
+    codes: Object.fromEntries(codes),
+  };
+  if (args.shard) console.log(`${SHARD_SUMMARY} ${JSON.stringify(summary)}`);
+  else console.log(summaryText(summary));
   process.exitCode = failures ? 1 : 0;
 }
 

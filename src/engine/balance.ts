@@ -27,6 +27,12 @@ interface Bucket {
 
 export class BalanceTracker {
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * The bucket of the flow added last, with the VIP text, port and protocol it was found for:
+   * a capture's flows mostly go to one service, so the key and the configured service are
+   * rarely worked out again.
+   */
+  private last: { vip: string; port: number; proto: string; bucket: Bucket } | null = null;
 
   constructor(private readonly given: GivenTopology) {}
 
@@ -34,6 +40,19 @@ export class BalanceTracker {
   add(view: FlowView, flow: Flow, rsMac: string | undefined): void {
     if (rsMac === undefined) return;
     if (view.proto === 'tcp' && !flow.sawSyn) return;
+    const last = this.last;
+    const b = last !== null && last.vip === view.vip.ip && last.port === view.vip.port && last.proto === view.proto ? last.bucket : this.bucketFor(view);
+    const configured = b.configured;
+    b.total++;
+    b.counts.set(rsMac, (b.counts.get(rsMac) ?? 0) + 1);
+    // The order of new connections matters only to the scheduling rules, which need a
+    // configured scheduler; otherwise the counts are the whole story (and memory stays flat).
+    if (configured?.scheduler === undefined) return;
+    const frame = view.forwarded[0]?.first ?? view.firstFrame;
+    if (b.connections.length < MAX_CONNECTIONS_KEPT) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
+  }
+
+  private bucketFor(view: FlowView): Bucket {
     const configured = this.configuredFor(view);
     const port = configured?.port ?? (configured?.fwmark !== undefined ? -1 : view.vip.port);
     const vip = configured?.fwmark !== undefined ? `fwmark ${configured.fwmark}` : view.vip.ip;
@@ -43,13 +62,8 @@ export class BalanceTracker {
       b = { key, vip, port, proto: view.proto, configured, connections: [], counts: new Map(), total: 0 };
       this.buckets.set(key, b);
     }
-    b.total++;
-    b.counts.set(rsMac, (b.counts.get(rsMac) ?? 0) + 1);
-    // The order of new connections matters only to the scheduling rules, which need a
-    // configured scheduler; otherwise the counts are the whole story (and memory stays flat).
-    if (configured?.scheduler === undefined) return;
-    const frame = view.forwarded[0]?.first ?? view.firstFrame;
-    if (b.connections.length < MAX_CONNECTIONS_KEPT) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
+    this.last = { vip: view.vip.ip, port: view.vip.port, proto: view.proto, bucket: b };
+    return b;
   }
 
   /** The configured service a flow belongs to: its VIP:port service, else a lone fwmark service. */

@@ -26,6 +26,8 @@ export const MAX_LISTED_FLOWS = 50_000;
 export const MAX_CLIENTS_COUNTED = 1_000_000;
 /** Findings kept per rule; beyond, they are counted in summary.suppressedFindings. */
 export const MAX_FINDINGS_PER_RULE = 10_000;
+/** Texts of server-side addresses (VIPs, RS, routers) kept for reuse; cleared when full. */
+const IP_TEXT_CACHE = 4096;
 
 export interface Judgement {
   topology: TopologyReport;
@@ -50,8 +52,13 @@ export class Judge {
   private readonly perRule = new Map<string, number>();
   private readonly suppressed: Record<string, number> = {};
   private readonly flowsPerRs = new Map<string, number>();
-  /** Distinct client addresses (numbers), counted up to MAX_CLIENTS_COUNTED. */
-  private readonly clients = new Set<number>();
+  /**
+   * Distinct client addresses, counted up to MAX_CLIENTS_COUNTED: IPv4 as int32 (a small
+   * integer in V8, where the unsigned address would be a heap number per entry), interned IPv6
+   * numbers apart so the two cannot collide.
+   */
+  private readonly clients4 = new Set<number>();
+  private readonly clients6 = new Set<number>();
   private readonly byVerdict: Record<FlowVerdict, number> = { pass: 0, fail: 0, incomplete: 0 };
   private unlisted = 0;
   private listedPassing = 0;
@@ -60,6 +67,7 @@ export class Judge {
   private addressViews: AddressView[] = [];
   private addressVersion = -1;
   private readonly macText = new Map<number, string>();
+  private readonly ipTexts = new Map<number, string>();
   private readonly balance: BalanceTracker;
 
   constructor(
@@ -173,7 +181,7 @@ export class Judge {
       notes.push("this vantage point does not show the director's forwarding: director rules were not judged");
     }
     return {
-      topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clients.size, notes, confidence },
+      topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clientCount(), notes, confidence },
       flows: reports,
       findings,
       timeline: this.timeline(),
@@ -220,6 +228,25 @@ export class Judge {
     this.onFinding?.(this.findings[this.findings.length - 1]!);
   }
 
+  private clientCount(): number {
+    return this.clients4.size + this.clients6.size;
+  }
+
+  /**
+   * Text of a server-side address. Judging formats the same few addresses (VIP, RS) for
+   * every flow: the texts are kept, and one string per address also makes the rules' string
+   * comparisons pointer checks.
+   */
+  private ipText(n: number): string {
+    let t = this.ipTexts.get(n);
+    if (t === undefined) {
+      t = this.facts.book.format(n);
+      if (this.ipTexts.size >= IP_TEXT_CACHE) this.ipTexts.clear();
+      this.ipTexts.set(n, t);
+    }
+    return t;
+  }
+
   private mac(n: number): string | undefined {
     if (n < 0) return undefined;
     let t = this.macText.get(n);
@@ -249,14 +276,14 @@ export class Judge {
     return 'request-other';
   }
 
-  private legView(leg: Leg): LegView {
-    const book = this.facts.book;
+  /** `clientIp`/`clientText`: the flow's client, formatted once per flow rather than per leg. */
+  private legView(leg: Leg, clientIp: number, clientText: string): LegView {
     return {
       role: this.roleOf(leg),
       srcMac: this.mac(leg.srcMac),
       dstMac: this.mac(leg.dstMac),
-      srcIp: book.format(leg.srcIp),
-      dstIp: book.format(leg.dstIp),
+      srcIp: leg.srcIp === clientIp ? clientText : this.ipText(leg.srcIp),
+      dstIp: leg.dstIp === clientIp ? clientText : this.ipText(leg.dstIp),
       srcPort: leg.srcPort,
       dstPort: leg.dstPort,
       packets: leg.packets,
@@ -271,31 +298,49 @@ export class Judge {
     };
   }
 
+  // Built once per judged flow, so it avoids the array helpers' closures and temporary arrays:
+  // on a healthy capture the views were most of what the check allocated.
   private flowView(flow: Flow, captureEnd: number): FlowView {
-    const book = this.facts.book;
     const r = this.resolution;
-    const legs = flow.legs.map((l) => this.legView(l)).sort((x, y) => x.first.capture - y.first.capture || x.first.frame - y.first.frame);
+    const clientText = this.facts.book.format(flow.clientIp);
+    const legs: LegView[] = [];
+    for (const l of flow.legs) legs.push(this.legView(l, flow.clientIp, clientText));
+    sortByFirstFrame(legs);
+    const toDirector: LegView[] = [];
+    const forwarded: LegView[] = [];
+    const bypass: LegView[] = [];
+    const replies: LegView[] = [];
+    let lastForwarded = -Infinity;
+    for (const l of legs) {
+      switch (l.role) {
+        case 'to-director':
+          toDirector.push(l);
+          break;
+        case 'forwarded':
+          forwarded.push(l);
+          if (l.lastTime > lastForwarded) lastForwarded = l.lastTime;
+          break;
+        case 'bypass':
+          bypass.push(l);
+          break;
+        case 'reply':
+        case 'reply-to-director':
+        case 'reply-from-director':
+          replies.push(l);
+          break;
+        default:
+          break;
+      }
+    }
     const cd = flow.copyDifference;
-    const forwarded = legs.filter((l) => l.role === 'forwarded');
-    const replies = legs.filter((l) => l.role === 'reply' || l.role === 'reply-to-director' || l.role === 'reply-from-director');
-    // Replies are visible on a mirror, on the port of the RS that got the flow, or the client's.
-    const rsMacs = new Set(forwarded.map((l) => l.dstMac));
-    const clientMacs = new Set(legs.filter((l) => l.role === 'to-director' || l.role === 'bypass').map((l) => l.srcMac));
-    const repliesVisible = r.vantagePoints.some(
-      (v) =>
-        v.kind === 'mirror' ||
-        (v.hostRole === 'rs' && v.hostMac !== undefined && rsMacs.has(v.hostMac)) ||
-        (v.hostRole === 'client' && v.hostMac !== undefined && clientMacs.has(v.hostMac)),
-    );
-    const lastForwarded = forwarded.reduce((t, l) => Math.max(t, l.lastTime), -Infinity);
     return {
       proto: flow.proto === 17 ? 'udp' : 'tcp',
-      client: { ip: book.format(flow.clientIp), port: flow.clientPort },
-      vip: { ip: book.format(flow.serverIp), port: flow.serverPort },
+      client: { ip: clientText, port: flow.clientPort },
+      vip: { ip: this.ipText(flow.serverIp), port: flow.serverPort },
       legs,
-      toDirector: legs.filter((l) => l.role === 'to-director'),
+      toDirector,
       forwarded,
-      bypass: legs.filter((l) => l.role === 'bypass'),
+      bypass,
       replies,
       copyDifference: cd
         ? { copy: frameRef(cd.copyCapture, cd.copyFrame), original: frameRef(cd.originalCapture, cd.originalFrame), changes: cd.changes, mode: cd.mode }
@@ -304,14 +349,20 @@ export class Judge {
       lastFrame: frameRef(flow.lastCapture, flow.lastFrame),
       sawStart: flow.proto !== 6 || flow.sawSyn,
       sawEnd: flow.proto !== 6 || flow.sawRst || (flow.finFromClient && flow.finFromServer),
-      observable: { forwarding: r.forwardingVisible, replies: repliesVisible },
+      observable: { forwarding: r.forwardingVisible, replies: repliesVisible(r.vantagePoints, legs, forwarded) },
       endedBeforeReplyDue: captureEnd - lastForwarded < REPLY_WAIT_SECONDS,
     };
   }
 
   /** Writes the flow's report (when listed) and returns the RS MAC it went to, if known. */
   private writeReport(fv: FlowView, flow: Flow, indices: number[]): string | undefined {
-    const errors = indices.some((i) => i < 0 || this.findings[i]?.severity === 'error');
+    let errors = false;
+    for (const i of indices) {
+      if (i < 0 || this.findings[i]?.severity === 'error') {
+        errors = true;
+        break;
+      }
+    }
     let verdict: FlowVerdict = errors ? 'fail' : 'pass';
     let incompleteReason: string | undefined;
     if (!errors) {
@@ -322,7 +373,8 @@ export class Judge {
       if (incompleteReason) verdict = 'incomplete';
     }
     const rsMacs: string[] = [];
-    for (const l of [...fv.forwarded, ...fv.bypass]) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
+    for (const l of fv.forwarded) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
+    for (const l of fv.bypass) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
     if (rsMacs.length === 0) {
       // A client-side capture never sees the copy; the RS shows as the sender of the replies.
       for (const l of fv.replies) {
@@ -330,7 +382,10 @@ export class Judge {
       }
     }
     this.byVerdict[verdict]++;
-    if (this.clients.size < MAX_CLIENTS_COUNTED) this.clients.add(flow.clientIp);
+    if (this.clientCount() < MAX_CLIENTS_COUNTED) {
+      if (flow.clientIp < 0x100000000) this.clients4.add(flow.clientIp | 0);
+      else this.clients6.add(flow.clientIp);
+    }
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
     const listed = verdict === 'pass' ? this.listedPassing < MAX_LISTED_PASSING : this.reports.length < MAX_LISTED_FLOWS;
     if (!listed) {
@@ -483,6 +538,36 @@ export class Judge {
     timeline.sort((x, y) => Number(x.time) - Number(y.time) || x.frame.frame - y.frame.frame);
     return timeline;
   }
+}
+
+/** Legs by first frame; a stable insertion sort (a flow has a handful), allocating nothing. */
+function sortByFirstFrame(legs: LegView[]): void {
+  for (let i = 1; i < legs.length; i++) {
+    const l = legs[i]!;
+    let j = i - 1;
+    while (j >= 0 && (legs[j]!.first.capture > l.first.capture || (legs[j]!.first.capture === l.first.capture && legs[j]!.first.frame > l.first.frame))) {
+      legs[j + 1] = legs[j]!;
+      j--;
+    }
+    legs[j + 1] = l;
+  }
+}
+
+/**
+ * Whether the replies of a flow can be seen from the capture points: on a mirror, on the port of
+ * the RS that got the flow, or on the client's.
+ */
+function repliesVisible(points: readonly VantagePoint[], legs: readonly LegView[], forwarded: readonly LegView[]): boolean {
+  for (const v of points) {
+    if (v.kind === 'mirror') return true;
+    if (v.hostMac === undefined) continue;
+    if (v.hostRole === 'rs') {
+      for (const l of forwarded) if (l.dstMac === v.hostMac) return true;
+    } else if (v.hostRole === 'client') {
+      for (const l of legs) if ((l.role === 'to-director' || l.role === 'bypass') && l.srcMac === v.hostMac) return true;
+    }
+  }
+  return false;
 }
 
 /** Seconds since the epoch as a decimal string with microsecond precision (a float holds ~0.2 µs). */

@@ -21,6 +21,7 @@ export default defineRule({
   create(context) {
     return {
       flowEnd(flow) {
+        if (flow.forwarded.length < 2) return;
         const macs = [...new Set(flow.forwarded.map((l) => l.dstMac).filter((m): m is string => m !== undefined))];
         if (macs.length < 2) return;
         const first = flow.forwarded.find((l) => l.dstMac === macs[0]);

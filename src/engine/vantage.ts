@@ -62,15 +62,15 @@ export class VantageCounter {
   count(f: DecodedFrame): void {
     if (f.sllPacketType >= 0) {
       this.cookedFrames++;
-      if (f.sllPacketType === SllPacketType.Outgoing && f.ethSrc >= 0) this.outgoingSenders.add(Math.floor(f.ethSrc / 0x1000000), f.ethSrc % 0x1000000);
+      if (f.sllPacketType === SllPacketType.Outgoing && f.ethSrc >= 0) this.outgoingSenders.add(macHigh24(f.ethSrc), macLow24(f.ethSrc));
       return;
     }
     if (f.ethDst < 0 || f.ethSrc < 0) return;
     // I/G bit of the first octet: group (broadcast/multicast) frames are flooded everywhere.
     if (Math.floor(f.ethDst / 0x10000000000) & 1) return;
     this.unicastFrames++;
-    this.appearances.add(Math.floor(f.ethSrc / 0x1000000), f.ethSrc % 0x1000000);
-    if (f.ethDst !== f.ethSrc) this.appearances.add(Math.floor(f.ethDst / 0x1000000), f.ethDst % 0x1000000);
+    this.appearances.add(macHigh24(f.ethSrc), macLow24(f.ethSrc));
+    if (f.ethDst !== f.ethSrc) this.appearances.add(macHigh24(f.ethDst), macLow24(f.ethDst));
   }
 
   resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number } {
@@ -82,6 +82,14 @@ export class VantageCounter {
     if (n >= HOST_SHARE * this.unicastFrames) return { kind: 'host', hostMac: mac };
     return { kind: 'mirror', hostMac: -1 };
   }
+}
+
+// Integer operations on the 48-bit MAC: `%` on a number this size is a floating-point remainder.
+function macHigh24(mac: number): number {
+  return (mac / 0x1000000) | 0;
+}
+function macLow24(mac: number): number {
+  return (mac | 0) & 0xffffff;
 }
 
 function top(m: Map<number, number>): [number, number] {

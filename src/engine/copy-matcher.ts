@@ -201,7 +201,7 @@ class PendingRing {
   l4Hash = new Int32Array(0);
   flags = new Uint8Array(0);
   legs: (Leg | null)[] = [];
-  readonly index = new Map<number, number>();
+  readonly index = new RowIndex(INITIAL_CAPACITY, this);
 
   constructor() {
     this.resize(INITIAL_CAPACITY);
@@ -264,8 +264,86 @@ class PendingRing {
     this.capacity = capacity;
     this.head = 0;
     // Rows moved: re-index them, oldest first, so the newest row of a key wins as before.
-    this.index.clear();
+    this.index.reset(capacity);
     for (let i = 0; i < this.size; i++) this.index.set(this.key[i]!, i);
+  }
+}
+
+/**
+ * Key -> newest row with that key, for the pending ring: open addressing with linear probing in
+ * an Int32Array at most half full (slots hold row + 1; a row's key is read from the ring).
+ * It replaced a Map, whose tables, rebuilt as the window slid, were hundreds of kilobytes of
+ * garbage every few thousand frames, reclaimed only by full collections: the check's memory
+ * grew with the capture.
+ */
+class RowIndex {
+  private slots: Int32Array;
+  private mask: number;
+
+  constructor(
+    capacity: number,
+    private readonly ring: { key: Int32Array },
+  ) {
+    this.slots = new Int32Array(capacity * 2);
+    this.mask = capacity * 2 - 1;
+  }
+
+  /** Empties the index, sized for a ring of `capacity` rows. */
+  reset(capacity: number): void {
+    if (this.slots.length === capacity * 2) this.slots.fill(0);
+    else this.slots = new Int32Array(capacity * 2);
+    this.mask = capacity * 2 - 1;
+  }
+
+  /** The row of `key`, or -1. */
+  get(key: number): number {
+    const slots = this.slots;
+    const keys = this.ring.key;
+    for (let i = key & this.mask; ; i = (i + 1) & this.mask) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      if (keys[s - 1] === key) return s - 1;
+    }
+  }
+
+  /** Points `key` at `row` (replacing an older row with the same key). */
+  set(key: number, row: number): void {
+    const slots = this.slots;
+    const keys = this.ring.key;
+    let i = key & this.mask;
+    for (; ; i = (i + 1) & this.mask) {
+      const s = slots[i]!;
+      if (s === 0 || keys[s - 1] === key) break;
+    }
+    slots[i] = row + 1;
+  }
+
+  /** Removes `key` if it points at `row`. Backward-shift deletion keeps probe runs unbroken. */
+  deleteRow(key: number, row: number): void {
+    const slots = this.slots;
+    const keys = this.ring.key;
+    const mask = this.mask;
+    let i = key & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return;
+      if (keys[s - 1] === key) {
+        if (s - 1 !== row) return;
+        break;
+      }
+    }
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const s = slots[j]!;
+      if (s === 0) break;
+      const home = keys[s - 1]! & mask;
+      // Move the entry at j back to i unless its home lies cyclically in (i, j].
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!stays) {
+        slots[i] = s;
+        i = j;
+      }
+    }
+    slots[i] = 0;
   }
 }
 
@@ -290,18 +368,18 @@ export class CopyMatcher {
   offer(f: DecodedFrame): CopyMatch | null {
     const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
     const ring = this.ring;
-    let row: number | undefined;
+    let row = -1;
     this.scratchRead = false;
     if (!tunnel && f.ipVersion === 4 && f.ipProto === 6 && f.tcpSeq >= 0 && f.ipTotalLength >= f.ipHeaderLength + 20) {
       // The same key readPacketFacts computes for this frame (its seq and ack are the decoded ones).
       row = ring.index.get(copyKeyOf(f.ipSrc | 0, 0, f.srcPort, f.tcpSeq | 0, f.tcpAck | 0, 6));
-      if (row === undefined) return null;
+      if (row < 0) return null;
     }
     const facts = this.scratch;
     if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return null;
     this.scratchRead = true;
-    if (row === undefined) row = ring.index.get(facts.key);
-    if (row === undefined) return null;
+    if (row < 0) row = ring.index.get(facts.key);
+    if (row < 0) return null;
     const outgoing = f.sllPacketType === SllPacketType.Outgoing;
     const rowFlags = ring.flags[row]!;
     const origDst = ring.ethDst[row]!;
@@ -369,7 +447,7 @@ export class CopyMatcher {
         leg.uncopied++;
       }
       const key = ring.key[row]!;
-      if (ring.index.get(key) === row) ring.index.delete(key);
+      ring.index.deleteRow(key, row);
       ring.shift();
     }
   }
@@ -383,7 +461,7 @@ export class CopyMatcher {
     this.expire();
     const ring = this.ring;
     while (ring.size > 0) ring.shift();
-    ring.index.clear();
+    ring.index.reset(ring.capacity);
   }
 
   private readonly match: CopyMatch = {

@@ -12,7 +12,7 @@ import { AddressBook } from './addresses.js';
 import { ClaimLog } from './claims.js';
 import { CopyMatcher } from './copy-matcher.js';
 import type { CopyMatch } from './copy-matcher.js';
-import { Direction, Flow, FlowTable } from './flow-state.js';
+import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from './flow-state.js';
 import type { GivenTopology } from './topology.js';
 import { VantageCounter } from './vantage.js';
 import { Judge, type Judgement } from './judge.js';
@@ -78,6 +78,27 @@ class FrameEndpoints {
   srcMac = -1;
   dstMac = -1;
   outgoing = false;
+  // The same addresses as int32 parts, for the lookups (see low32).
+  srcIpLo = -1;
+  srcIpHi = -1;
+  dstIpLo = -1;
+  dstIpHi = -1;
+  srcMacLo = -1;
+  srcMacHi = -1;
+  dstMacLo = -1;
+  dstMacHi = -1;
+
+  /** Fills the int32 parts from the address fields. */
+  split(): void {
+    this.srcIpLo = low32(this.srcIp);
+    this.srcIpHi = high32(this.srcIp);
+    this.dstIpLo = low32(this.dstIp);
+    this.dstIpHi = high32(this.dstIp);
+    this.srcMacLo = low32(this.srcMac);
+    this.srcMacHi = high32(this.srcMac);
+    this.dstMacLo = low32(this.dstMac);
+    this.dstMacHi = high32(this.dstMac);
+  }
 }
 
 export class Analyzer {
@@ -90,6 +111,7 @@ export class Analyzer {
   readonly unsupportedLinks = new Map<number, number>();
   /** Open TCP/UDP conversations, by client endpoint. */
   readonly flows = new FlowTable();
+  private readonly pool = new FlowPool();
   readonly paths = new PathBook();
   liveFlows = 0;
   evictedFlows = 0;
@@ -211,6 +233,7 @@ export class Analyzer {
     e.srcMac = f.ethSrc;
     e.dstMac = f.ethDst;
     e.outgoing = f.sllPacketType === SllPacketType.Outgoing;
+    e.split();
     const flags = tunnel ? -1 : f.tcpFlags;
 
     // Is this the director's copy of a frame seen just before?
@@ -312,15 +335,17 @@ export class Analyzer {
    */
   private findFlow(e: FrameEndpoints, asServer: boolean): Flow | null {
     const proto = e.proto;
-    const clientIp = asServer ? e.dstIp : e.srcIp;
+    const clientLo = asServer ? e.dstIpLo : e.srcIpLo;
+    const clientHi = asServer ? e.dstIpHi : e.srcIpHi;
     const clientPort = asServer ? e.dstPort : e.srcPort;
-    const serverIp = asServer ? e.srcIp : e.dstIp;
+    const serverLo = asServer ? e.srcIpLo : e.dstIpLo;
+    const serverHi = asServer ? e.srcIpHi : e.dstIpHi;
     const serverPort = asServer ? e.srcPort : e.dstPort;
-    let flow = this.flows.first(proto, clientIp | 0, Math.floor(clientIp / 0x100000000), clientPort);
+    let flow = this.flows.first(proto, clientLo, clientHi, clientPort);
     let portOnly: Flow | null = null;
     while (flow !== null) {
-      if (flow.clientIp === clientIp && flow.clientPort === clientPort && flow.proto === proto && flow.serverPort === serverPort) {
-        if (flow.serverIp === serverIp) return flow;
+      if (flow.clientIpLo === clientLo && flow.clientPort === clientPort && flow.clientIpHi === clientHi && flow.proto === proto && flow.serverPort === serverPort) {
+        if (flow.serverIpLo === serverLo && flow.serverIpHi === serverHi) return flow;
         // A reply from another source address (the RS's own IP, a NAT director) still
         // belongs to the client's conversation with the service port.
         if (asServer && portOnly === null) portOnly = flow;
@@ -330,10 +355,14 @@ export class Analyzer {
     return portOnly;
   }
 
+
   private newFlow(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): Flow {
-    const flow = new Flow(proto, clientIp, clientPort, serverIp, serverPort);
+    // Room first: the new flow must not be among the evicted (its last-frame time is still 0,
+    // the oldest there is), or the frame being analysed would land in a released flow.
+    if (this.liveFlows >= this.maxFlows) this.evict();
+    const flow = this.pool.flow(proto, clientIp, clientPort, serverIp, serverPort);
     this.flows.add(flow);
-    if (++this.liveFlows > this.maxFlows) this.evict();
+    this.liveFlows++;
     return flow;
   }
 
@@ -385,7 +414,10 @@ export class Analyzer {
 
   private startJudging(now: number): void {
     this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
-    for (const flow of this.ended) this.judgeEnded(flow, now);
+    for (const flow of this.ended) {
+      this.judgeEnded(flow, now);
+      this.pool.release(flow);
+    }
     this.ended = [];
   }
 
@@ -394,6 +426,7 @@ export class Analyzer {
     this.paths.fold(flow);
     if (this.judge !== null) {
       this.judgeEnded(flow, now);
+      this.pool.release(flow);
       return;
     }
     this.ended.push(flow);

@@ -201,6 +201,8 @@ class PendingRing {
   l4Hash = new Int32Array(0);
   flags = new Uint8Array(0);
   legs: (Leg | null)[] = [];
+  /** The leg's generation when remembered: a recycled leg is another flow's (see FlowPool). */
+  legGeneration = new Int32Array(0);
   readonly index = new RowIndex(INITIAL_CAPACITY, this);
 
   constructor() {
@@ -253,6 +255,7 @@ class PendingRing {
     this.capturedLength = i32(this.capturedLength);
     this.headerHash = i32(this.headerHash);
     this.l4Hash = i32(this.l4Hash);
+    this.legGeneration = i32(this.legGeneration);
     const flags = new Uint8Array(capacity);
     const legs: (Leg | null)[] = new Array<Leg | null>(capacity).fill(null);
     for (let i = 0; i < this.size; i++) {
@@ -429,6 +432,7 @@ export class CopyMatcher {
     ring.l4Hash[row] = facts.l4Hash;
     ring.flags[row] = f.sllPacketType === SllPacketType.Outgoing ? OUTGOING : 0;
     ring.legs[row] = leg;
+    ring.legGeneration[row] = leg.generation;
     ring.index.set(facts.key, row);
   }
 
@@ -439,7 +443,7 @@ export class CopyMatcher {
     while (ring.size > 0 && ring.time[ring.head]! < limit) {
       const row = ring.head;
       const leg = ring.legs[row]!;
-      if ((ring.flags[row]! & COPIED) === 0 && leg !== null) {
+      if ((ring.flags[row]! & COPIED) === 0 && leg !== null && leg.generation === ring.legGeneration[row]) {
         if (leg.uncopied === 0) {
           leg.firstUncopiedFrame = ring.frameNumber[row]!;
           leg.firstUncopiedCapture = ring.capture[row]!;
@@ -487,7 +491,8 @@ export class CopyMatcher {
     const oTtl = ring.ttl[row]!;
     m.originalFrame = ring.frameNumber[row]!;
     m.originalCapture = ring.capture[row]!;
-    m.originalLeg = ring.legs[row]!;
+    const leg = ring.legs[row]!;
+    m.originalLeg = leg !== null && leg.generation === ring.legGeneration[row] ? leg : null;
     m.vip = oIpDst;
     m.port = oDstPort;
     m.proto = ring.proto[row]!;

@@ -4,12 +4,42 @@
  * which is all the DR rules need: roles are given to legs only when the flow is judged, so a
  * topology learnt later in the capture still applies to flows that started before it.
  * Every field is initialised in the constructor so all instances share one V8 shape.
+ *
+ * Flows and legs are recycled through a FlowPool once judged: they live for seconds of capture
+ * time, long enough to reach V8's old space, and a pass over millions of flows otherwise leaves
+ * behind old-space garbage that only a full collection reclaims, so peak memory grew with the
+ * number of flows instead of the number open at once.
  */
 
 export const Direction = { Request: 0, Reply: 1 } as const;
 export type DirectionId = (typeof Direction)[keyof typeof Direction];
 
+/**
+ * The low and high 32 bits of an address number (48-bit MAC, IPv4 address, interned IPv6 id) as
+ * int32s: small integers stored inside the object, where the number itself is a heap number
+ * behind a pointer. The per-frame leg and flow lookups compare these, touching one object.
+ */
+export function low32(n: number): number {
+  return n | 0;
+}
+export function high32(n: number): number {
+  return Math.floor(n / 0x100000000) | 0;
+}
+
 export class Leg {
+  // Compared for every frame of the flow (see Flow.leg): first, to share a cache line.
+  srcMacLo = -1;
+  dstMacLo = -1;
+  srcIpLo = -1;
+  dstIpLo = -1;
+  srcMacHi = -1;
+  dstMacHi = -1;
+  srcIpHi = -1;
+  dstIpHi = -1;
+  direction: DirectionId = Direction.Request;
+  srcPort = -1;
+  /** Cooked captures: the frame was sent by the capturing host. */
+  outgoing = false;
   packets = 0;
   firstFrame = 0;
   firstCapture = 0;
@@ -24,19 +54,55 @@ export class Leg {
   /** Frames of this leg that were copies of an earlier frame (the director's forwarding). */
   copies = 0;
   encapsulated = false;
+  /**
+   * Bumped each time the leg is (re)started: a holder of a reference that may outlive the flow
+   * (the copy matcher's window) keeps the generation with it and ignores a leg that changed.
+   */
+  generation = 0;
+  flow: Flow;
+  srcMac = -1;
+  dstMac = -1;
+  srcIp = -1;
+  dstIp = -1;
+  dstPort = -1;
 
-  constructor(
-    readonly flow: Flow,
-    readonly direction: DirectionId,
-    readonly srcMac: number,
-    readonly dstMac: number,
-    readonly srcIp: number,
-    readonly dstIp: number,
-    readonly srcPort: number,
-    readonly dstPort: number,
-    /** Cooked captures: the frame was sent by the capturing host. */
-    readonly outgoing: boolean,
-  ) {}
+  constructor(flow: Flow) {
+    this.flow = flow;
+  }
+
+  /** Starts the leg afresh for `flow` and a frame's endpoints. */
+  init(flow: Flow, direction: DirectionId, e: LegEndpoints): void {
+    this.generation = (this.generation + 1) | 0;
+    this.packets = 0;
+    this.firstFrame = 0;
+    this.firstCapture = 0;
+    this.firstTime = 0;
+    this.lastFrame = 0;
+    this.lastCapture = 0;
+    this.lastTime = 0;
+    this.uncopied = 0;
+    this.firstUncopiedFrame = 0;
+    this.firstUncopiedCapture = 0;
+    this.copies = 0;
+    this.encapsulated = false;
+    this.flow = flow;
+    this.direction = direction;
+    this.srcMacLo = e.srcMacLo;
+    this.dstMacLo = e.dstMacLo;
+    this.srcIpLo = e.srcIpLo;
+    this.dstIpLo = e.dstIpLo;
+    this.srcMacHi = e.srcMacHi;
+    this.dstMacHi = e.dstMacHi;
+    this.srcIpHi = e.srcIpHi;
+    this.dstIpHi = e.dstIpHi;
+    this.srcMac = e.srcMac;
+    this.dstMac = e.dstMac;
+    this.srcIp = e.srcIp;
+    this.dstIp = e.dstIp;
+    this.srcPort = e.srcPort;
+    this.dstPort = e.dstPort;
+    this.outgoing = e.outgoing;
+  }
 }
 
 /** First forwarded copy whose IP packet differs from the original beyond TTL-1 / checksum. */
@@ -55,6 +121,14 @@ export interface RawCopyDifference {
  * inlined, an allocation per frame.
  */
 export interface LegEndpoints {
+  readonly srcMacLo: number;
+  readonly srcMacHi: number;
+  readonly dstMacLo: number;
+  readonly dstMacHi: number;
+  readonly srcIpLo: number;
+  readonly srcIpHi: number;
+  readonly dstIpLo: number;
+  readonly dstIpHi: number;
   readonly srcMac: number;
   readonly dstMac: number;
   readonly srcIp: number;
@@ -65,7 +139,22 @@ export interface LegEndpoints {
 }
 
 export class Flow {
+  // The lookup key, compared for every frame: int32 parts of the addresses (see low32), first.
+  clientIpLo = -1;
+  clientIpHi = -1;
+  clientPort = -1;
+  serverPort = -1;
+  /** 6 (TCP) or 17 (UDP). */
+  proto = 0;
+  serverIpLo = -1;
+  serverIpHi = -1;
+  /**
+   * The flow's legs are legs[0 .. legCount). Entries beyond are legs of an earlier use of this
+   * Flow object, kept for reuse: the array and its legs stay with the flow, so recycling a flow
+   * allocates nothing.
+   */
   legs: Leg[] = [];
+  legCount = 0;
   sawSyn = false;
   finFromClient = false;
   finFromServer = false;
@@ -79,16 +168,39 @@ export class Flow {
   copyDifference: RawCopyDifference | null = null;
   /** Next flow with the same client endpoint (another server), rare. */
   next: Flow | null = null;
+  clientIp = -1;
+  /** The address the client sent its first frame to (the VIP for DR flows). */
+  serverIp = -1;
 
-  constructor(
-    /** 6 (TCP) or 17 (UDP). */
-    readonly proto: number,
-    readonly clientIp: number,
-    readonly clientPort: number,
-    /** The address the client sent its first frame to (the VIP for DR flows). */
-    readonly serverIp: number,
-    readonly serverPort: number,
-  ) {}
+  constructor(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number) {
+    this.init(proto, clientIp, clientPort, serverIp, serverPort);
+  }
+
+  /** Starts the flow afresh (its legs must have been handed back to the pool first). */
+  init(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): void {
+    this.legCount = 0;
+    this.sawSyn = false;
+    this.finFromClient = false;
+    this.finFromServer = false;
+    this.sawRst = false;
+    this.firstFrame = 0;
+    this.firstCapture = 0;
+    this.firstTime = 0;
+    this.lastFrame = 0;
+    this.lastCapture = 0;
+    this.lastTime = 0;
+    this.copyDifference = null;
+    this.next = null;
+    this.proto = proto;
+    this.clientIp = clientIp;
+    this.clientPort = clientPort;
+    this.serverIp = serverIp;
+    this.serverPort = serverPort;
+    this.clientIpLo = low32(clientIp);
+    this.clientIpHi = high32(clientIp);
+    this.serverIpLo = low32(serverIp);
+    this.serverIpHi = high32(serverIp);
+  }
 
   /**
    * The leg for a frame's endpoints in this direction, created on first use (a flow has a
@@ -96,26 +208,59 @@ export class Flow {
    */
   leg(direction: DirectionId, e: LegEndpoints): Leg {
     const legs = this.legs;
-    for (let i = 0; i < legs.length; i++) {
+    const count = this.legCount;
+    for (let i = 0; i < count; i++) {
       const l = legs[i]!;
       if (
+        l.srcMacLo === e.srcMacLo &&
+        l.dstMacLo === e.dstMacLo &&
+        l.srcIpLo === e.srcIpLo &&
+        l.dstIpLo === e.dstIpLo &&
+        l.srcMacHi === e.srcMacHi &&
+        l.dstMacHi === e.dstMacHi &&
+        l.srcIpHi === e.srcIpHi &&
+        l.dstIpHi === e.dstIpHi &&
         l.direction === direction &&
-        l.srcMac === e.srcMac &&
-        l.dstMac === e.dstMac &&
-        l.srcIp === e.srcIp &&
-        l.dstIp === e.dstIp &&
         l.srcPort === e.srcPort &&
         l.outgoing === e.outgoing
       ) {
         return l;
       }
     }
-    const l = new Leg(this, direction, e.srcMac, e.dstMac, e.srcIp, e.dstIp, e.srcPort, e.dstPort, e.outgoing);
-    // A one-element literal for the first leg: push() onto an empty array reserves 17 slots,
-    // about 140 bytes per flow, and many flows (scans, SYN floods) never get a second leg.
-    if (legs.length === 0) this.legs = [l];
-    else legs.push(l);
+    let l = legs[count];
+    if (l === undefined) {
+      l = new Leg(this);
+      legs.push(l);
+    }
+    l.init(this, direction, e);
+    this.legCount = count + 1;
     return l;
+  }
+}
+
+/** Recycled flows kept at most; beyond, released ones are left to the collector. */
+const POOL_FLOWS = 65_536;
+
+/**
+ * Judged flows (with their legs), for reuse by new flows. Only the analyzer hands flows back, and
+ * only after the judge and the path book are done with them: neither keeps a reference (views
+ * and reports copy what they show).
+ */
+export class FlowPool {
+  private readonly flows: Flow[] = [];
+
+  flow(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): Flow {
+    const flow = this.flows.pop();
+    if (flow === undefined) return new Flow(proto, clientIp, clientPort, serverIp, serverPort);
+    flow.init(proto, clientIp, clientPort, serverIp, serverPort);
+    return flow;
+  }
+
+  release(flow: Flow): void {
+    flow.legCount = 0;
+    flow.copyDifference = null;
+    flow.next = null;
+    if (this.flows.length < POOL_FLOWS) this.flows.push(flow);
   }
 }
 
@@ -216,8 +361,7 @@ export class FlowTable {
 }
 
 function bucketOf(flow: Flow, mask: number): number {
-  const ip = flow.clientIp;
-  return endpointHash(flow.proto, ip | 0, Math.floor(ip / 0x100000000), flow.clientPort) & mask;
+  return endpointHash(flow.proto, flow.clientIpLo, flow.clientIpHi, flow.clientPort) & mask;
 }
 
 /**

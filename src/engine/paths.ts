@@ -44,7 +44,8 @@ export class PathBook {
       p = this.pathOf(flow);
       this.last = p;
     }
-    for (const leg of flow.legs) {
+    for (let i = 0; i < flow.legCount; i++) {
+      const leg = flow.legs[i]!;
       if (leg.direction === Direction.Request) {
         if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) p.sentTo.add(leg.dstMac);
         if (leg.srcMac >= 0) {

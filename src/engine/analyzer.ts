@@ -355,7 +355,6 @@ export class Analyzer {
     return portOnly;
   }
 
-
   private newFlow(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): Flow {
     // Room first: the new flow must not be among the evicted (its last-frame time is still 0,
     // the oldest there is), or the frame being analysed would land in a released flow.

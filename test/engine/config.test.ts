@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, topologyToConfig } from '../../src/engine/config.js';
 import { buildGivenTopology } from '../../src/engine/given.js';
 import type { ConfiguredRealServer, GivenTopology, RealServer, VirtualService } from '../../src/engine/topology.js';
-import { UsageError } from '../../src/engine/usage-error.js';
-
-const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+import { errorOf, sample } from './support.js';
 
 const SAMPLE_TOPOLOGY: Omit<GivenTopology, 'sources'> = {
   services: [

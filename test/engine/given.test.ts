@@ -1,19 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGivenTopology, parseMacSpec, parseRsSpec, parseVipSpec } from '../../src/engine/given.js';
-import { UsageError } from '../../src/engine/usage-error.js';
-
-const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
+import { errorOf, sample } from './support.js';
 
 describe('parseVipSpec', () => {
   it.each([

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIpvsadm } from '../../src/engine/ipvsadm.js';
 import type { VirtualService } from '../../src/engine/topology.js';
-import { UsageError } from '../../src/engine/usage-error.js';
-
-const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
+import { errorOf, sample } from './support.js';
 
 /** The table both samples describe, in ipvsadm's sort order. */
 const EXPECTED: VirtualService[] = [
@@ -89,16 +86,6 @@ const EXPECTED: VirtualService[] = [
     realServers: [{ ip: '2001:db8::107', weight: 1, forward: 'route' }],
   },
 ];
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('parseIpvsadm: the two formats', () => {
   it('reads ipvsadm -Ln output', () => {

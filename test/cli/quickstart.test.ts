@@ -23,7 +23,7 @@ describe('README Quick start', () => {
     expect(second).toBe('npm test');
   });
 
-  it('the installed bin is executable (npm runs it directly)', () => {
+  it('the bin is executable in the checkout (npm runs it directly)', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     const bin = join(ROOT, pkg.bin['lvs-pcap']!);
     expect(statSync(bin).mode & 0o111).not.toBe(0);

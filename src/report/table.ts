@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/result.js';
 import { displayFilter } from '../engine/display-filter.js';
 import type { Style } from './style.js';
+import { renderGrid } from './grid.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
 import { serviceLabel } from '../engine/service-label.js';
 
@@ -17,6 +18,7 @@ export interface TableOptions {
   timeline: boolean;
 }
 
+export const FLOW_TABLE_HEAD = ['Client', 'VIP', 'Proto', 'Real server', 'Packets c>d d>rs rs>c', 'First', 'Verdict', 'Findings (rule: frame)'];
 const SYMBOL = { pass: '✓', fail: '✗', incomplete: '?' } as const;
 
 export function formatTable(result: CheckResult, options: TableOptions): string {
@@ -37,13 +39,7 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
   const total = result.summary.flows;
   out.push(s.bold(`Flows: ${total} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete)`));
   if (shown.length > 0) {
-    const table = new Table({
-      head: ['Client', 'VIP', 'Proto', 'Real server', 'Packets c>d d>rs rs>c', 'First', 'Verdict', 'Findings (rule: frame)'],
-      style: { head: [], border: [] },
-      wordWrap: true,
-    });
-    for (const f of shown) table.push(flowRow(result, f, s));
-    out.push(table.toString());
+    out.push(renderGrid(FLOW_TABLE_HEAD, shown.map((f) => flowTableRow(result, f, s))));
   }
   const hidden = flows.length - shown.length;
   if (hidden > 0) out.push(s.dim(`${plural(hidden, 'passing flow')} not listed (--all-flows lists them)`));
@@ -136,7 +132,8 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
   return `${out.join('\n')}\n`;
 }
 
-function flowRow(result: CheckResult, f: FlowReport, s: TableOptions['style']): string[] {
+/** One flow's cells in the flow table. */
+export function flowTableRow(result: CheckResult, f: FlowReport, s: Style): string[] {
   const rs = f.realServers.map((r) => (r.ip ? `${r.ip}\n${r.mac ?? ''}` : (r.mac ?? ''))).join('\n') || '-';
   const p = f.packets;
   const verdict =

@@ -13,6 +13,7 @@ import { ClaimLog } from './claims.js';
 import { CopyMatcher } from './copy-matcher.js';
 import type { CopyMatch } from './copy-matcher.js';
 import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from './flow-state.js';
+import { LegTable } from './leg-table.js';
 import type { GivenTopology } from './topology.js';
 import { VantageCounter } from './vantage.js';
 import { Judge, type Judgement } from './judge.js';
@@ -112,6 +113,8 @@ export class Analyzer {
   /** Open TCP/UDP conversations, by client endpoint. */
   readonly flows = new FlowTable();
   private readonly pool = new FlowPool();
+  /** The legs of the open flows. */
+  private readonly legs = new LegTable();
   readonly paths = new PathBook();
   liveFlows = 0;
   evictedFlows = 0;
@@ -133,7 +136,7 @@ export class Analyzer {
     private readonly options: AnalyzerOptions,
   ) {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
-    this.matcher = new CopyMatcher(this.book);
+    this.matcher = new CopyMatcher(this.book, this.legs);
     for (const s of given.services) {
       if (s.fwmark !== undefined && s.vip === '') continue;
       this.givenVipPorts.push({ ip: this.book.intern(s.vip), port: s.port ?? -1, proto: s.proto === 'udp' ? 17 : 6 });
@@ -189,6 +192,7 @@ export class Analyzer {
   private analyseNow(f: DecodedFrame, capture: number): void {
     const time = this.now;
     this.matcher.now = time;
+    this.legs.now = time;
     this.matcher.expire();
     if (time >= this.nextSweepTime && this.frames - this.framesAtSweep >= (this.liveFlows >> 2)) this.sweep(time);
 
@@ -240,8 +244,9 @@ export class Analyzer {
     const match = this.matcher.offer(f);
     let flow: Flow | null = null;
     let direction: 0 | 1 = Direction.Request;
-    if (match !== null && match.originalLeg !== null) {
-      flow = match.originalLeg.flow;
+    const original = match !== null ? this.legs.flowOf(match.originalLeg) : null;
+    if (original !== null) {
+      flow = original;
     } else {
       flow = this.findFlow(e, false);
       if (flow === null) {
@@ -257,17 +262,10 @@ export class Analyzer {
       }
     }
 
-    const leg = flow.leg(direction, e);
-    if (leg.packets === 0) {
-      leg.firstFrame = f.frameNumber;
-      leg.firstCapture = capture;
-      leg.firstTime = time;
-    }
-    leg.packets++;
-    leg.lastFrame = f.frameNumber;
-    leg.lastCapture = capture;
-    leg.lastTime = time;
-    if (tunnel) leg.encapsulated = true;
+    const legs = this.legs;
+    const leg = legs.find(flow, direction, e);
+    legs.seen(leg, f.frameNumber, capture);
+    if (tunnel) legs.encapsulated(leg);
     if (flow.firstFrame === 0 && flow.lastFrame === 0) {
       flow.firstFrame = f.frameNumber;
       flow.firstCapture = capture;
@@ -288,7 +286,7 @@ export class Analyzer {
     }
 
     if (match !== null) {
-      leg.copies++;
+      legs.copied(leg);
       this.recordCopy(match, f, flow, capture);
     } else if (direction === Direction.Request) {
       this.matcher.remember(f, capture, leg);
@@ -415,17 +413,19 @@ export class Analyzer {
     this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
     for (const flow of this.ended) {
       this.judgeEnded(flow, now);
-      this.pool.release(flow);
+      this.recycle(flow);
     }
     this.ended = [];
   }
 
   private release(flow: Flow, now: number): void {
     this.liveFlows--;
-    this.paths.fold(flow);
-    if (this.judge !== null) {
-      this.judgeEnded(flow, now);
-      this.pool.release(flow);
+    const legs = this.legs.materialize(flow);
+    this.paths.fold(flow, legs);
+    const judge = this.judge;
+    if (judge !== null) {
+      if (judge.isVipFlow(flow)) judge.judgeFlow(flow, legs, now);
+      this.recycle(flow);
       return;
     }
     this.ended.push(flow);
@@ -434,9 +434,17 @@ export class Analyzer {
     if (this.ended.length >= this.maxFlows) this.startJudging(now);
   }
 
+  /** A judged flow and its leg records go back for reuse. */
+  private recycle(flow: Flow): void {
+    this.legs.release(flow);
+    this.pool.release(flow);
+  }
+
+  /** Judges a flow released earlier (before judging started, or at the end of input). */
   private judgeEnded(flow: Flow, now: number): void {
     const judge = this.judge!;
-    if (judge.isVipFlow(flow)) judge.judgeFlow(flow, now);
+    // The legs are read again: a frame's copy window may have closed since the release.
+    if (judge.isVipFlow(flow)) judge.judgeFlow(flow, this.legs.materialize(flow), now);
   }
 
   /** Who started the conversation, for the first frame we see of it. */
@@ -464,7 +472,7 @@ export class Analyzer {
     }
     this.flows.clear();
     this.liveFlows = 0;
-    for (const flow of remaining) this.paths.fold(flow);
+    for (const flow of remaining) this.paths.fold(flow, this.legs.materialize(flow));
     if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
     else this.judge.refresh();
     remaining.sort(byFirstFrame);

@@ -10,7 +10,7 @@
 import type { DecodedFrame } from '../decode/frame.js';
 import { Encapsulation, SllPacketType } from '../decode/frame.js';
 import type { AddressBook } from './addresses.js';
-import type { Leg } from './flow-state.js';
+import type { LegTable } from './leg-table.js';
 
 /** How long a director may take to emit its copy: it can wait for an ARP reply about the RS. */
 export const COPY_WINDOW_SECONDS = 1.0;
@@ -55,10 +55,13 @@ export interface CopyMatch {
   mode: 'dr' | 'nat' | 'tunnel' | 'modified';
   /** The RS IP a NAT or tunnel copy names (its destination / outer destination), else -1. */
   realServerIp: number;
-  /** The original frame: where it was, the leg it was counted in, and the service it was sent to. */
+  /**
+   * The original frame: where it was, the leg it was counted in (a LegTable id, -1 if that leg
+   * is gone), and the service it was sent to.
+   */
   originalFrame: number;
   originalCapture: number;
-  originalLeg: Leg | null;
+  originalLeg: number;
   vip: number;
   port: number;
   proto: number;
@@ -200,8 +203,9 @@ class PendingRing {
   headerHash = new Int32Array(0);
   l4Hash = new Int32Array(0);
   flags = new Uint8Array(0);
-  legs: (Leg | null)[] = [];
-  /** The leg's generation when remembered: a recycled leg is another flow's (see FlowPool). */
+  /** The leg (LegTable id) the frame was counted in. */
+  leg = new Int32Array(0);
+  /** The leg's generation when remembered: a freed and reused record is another flow's. */
   legGeneration = new Int32Array(0);
   readonly index = new RowIndex(INITIAL_CAPACITY, this);
 
@@ -219,7 +223,6 @@ class PendingRing {
 
   /** Drops the oldest row. */
   shift(): void {
-    this.legs[this.head] = null;
     this.head = (this.head + 1) & (this.capacity - 1);
     this.size--;
   }
@@ -256,14 +259,10 @@ class PendingRing {
     this.headerHash = i32(this.headerHash);
     this.l4Hash = i32(this.l4Hash);
     this.legGeneration = i32(this.legGeneration);
+    this.leg = i32(this.leg);
     const flags = new Uint8Array(capacity);
-    const legs: (Leg | null)[] = new Array<Leg | null>(capacity).fill(null);
-    for (let i = 0; i < this.size; i++) {
-      flags[i] = this.flags[order(i)]!;
-      legs[i] = this.legs[order(i)] ?? null;
-    }
+    for (let i = 0; i < this.size; i++) flags[i] = this.flags[order(i)]!;
     this.flags = flags;
-    this.legs = legs;
     this.capacity = capacity;
     this.head = 0;
     // Rows moved: re-index them, oldest first, so the newest row of a key wins as before.
@@ -361,7 +360,10 @@ export class CopyMatcher {
   private readonly scratch = new PacketFacts();
   /** Whether `scratch` holds the facts of the frame last offered (the fast path may skip them). */
   private scratchRead = false;
-  constructor(private readonly book: AddressBook) {}
+  constructor(
+    private readonly book: AddressBook,
+    private readonly legs: LegTable,
+  ) {}
 
   /**
    * Looks for the original of `f` (a request-side frame): returns the match, or null. A plain
@@ -404,7 +406,7 @@ export class CopyMatcher {
   }
 
   /** Remembers a frame that was not a copy, for the window. Call after offer() returned null. */
-  remember(f: DecodedFrame, capture: number, leg: Leg): void {
+  remember(f: DecodedFrame, capture: number, leg: number): void {
     const facts = this.scratch;
     if (!this.scratchRead) {
       const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
@@ -431,8 +433,8 @@ export class CopyMatcher {
     ring.headerHash[row] = facts.headerHash;
     ring.l4Hash[row] = facts.l4Hash;
     ring.flags[row] = f.sllPacketType === SllPacketType.Outgoing ? OUTGOING : 0;
-    ring.legs[row] = leg;
-    ring.legGeneration[row] = leg.generation;
+    ring.leg[row] = leg;
+    ring.legGeneration[row] = this.legs.generationOf(leg);
     ring.index.set(facts.key, row);
   }
 
@@ -442,14 +444,7 @@ export class CopyMatcher {
     const limit = this.now - COPY_WINDOW_SECONDS;
     while (ring.size > 0 && ring.time[ring.head]! < limit) {
       const row = ring.head;
-      const leg = ring.legs[row]!;
-      if ((ring.flags[row]! & COPIED) === 0 && leg !== null && leg.generation === ring.legGeneration[row]) {
-        if (leg.uncopied === 0) {
-          leg.firstUncopiedFrame = ring.frameNumber[row]!;
-          leg.firstUncopiedCapture = ring.capture[row]!;
-        }
-        leg.uncopied++;
-      }
+      if ((ring.flags[row]! & COPIED) === 0) this.legs.uncopied(ring.leg[row]!, ring.legGeneration[row]!, ring.frameNumber[row]!, ring.capture[row]!);
       const key = ring.key[row]!;
       ring.index.deleteRow(key, row);
       ring.shift();
@@ -474,7 +469,7 @@ export class CopyMatcher {
     realServerIp: -1,
     originalFrame: 0,
     originalCapture: 0,
-    originalLeg: null,
+    originalLeg: -1,
     vip: -1,
     port: -1,
     proto: -1,
@@ -491,8 +486,8 @@ export class CopyMatcher {
     const oTtl = ring.ttl[row]!;
     m.originalFrame = ring.frameNumber[row]!;
     m.originalCapture = ring.capture[row]!;
-    const leg = ring.legs[row]!;
-    m.originalLeg = leg !== null && leg.generation === ring.legGeneration[row] ? leg : null;
+    const leg = ring.leg[row]!;
+    m.originalLeg = this.legs.generationOf(leg) === ring.legGeneration[row] ? leg : -1;
     m.vip = oIpDst;
     m.port = oDstPort;
     m.proto = ring.proto[row]!;

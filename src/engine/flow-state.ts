@@ -3,9 +3,10 @@
  * UDP client ip:port conversation; its frames are grouped into legs by (direction, MACs, IPs),
  * which is all the DR rules need: roles are given to legs only when the flow is judged, so a
  * topology learnt later in the capture still applies to flows that started before it.
- * Every field is initialised in the constructor so all instances share one V8 shape.
+ * Every field is initialised in the constructor so all instances share one V8 shape. While a
+ * flow is open its legs live in the LegTable's records; Leg objects are filled for judging.
  *
- * Flows and legs are recycled through a FlowPool once judged: they live for seconds of capture
+ * Flows are recycled through a FlowPool once judged: they live for seconds of capture
  * time, long enough to reach V8's old space, and a pass over millions of flows otherwise leaves
  * behind old-space garbage that only a full collection reclaims, so peak memory grew with the
  * number of flows instead of the number open at once.
@@ -26,18 +27,18 @@ export function high32(n: number): number {
   return Math.floor(n / 0x100000000) | 0;
 }
 
+/**
+ * One leg as the judge and the path book read it: filled from the leg table's records by
+ * LegTable.materialize(), into objects the table reuses for every flow.
+ */
 export class Leg {
-  // Compared for every frame of the flow (see Flow.leg): first, to share a cache line.
-  srcMacLo = -1;
-  dstMacLo = -1;
-  srcIpLo = -1;
-  dstIpLo = -1;
-  srcMacHi = -1;
-  dstMacHi = -1;
-  srcIpHi = -1;
-  dstIpHi = -1;
   direction: DirectionId = Direction.Request;
+  srcMac = -1;
+  dstMac = -1;
+  srcIp = -1;
+  dstIp = -1;
   srcPort = -1;
+  dstPort = -1;
   /** Cooked captures: the frame was sent by the capturing host. */
   outgoing = false;
   packets = 0;
@@ -54,55 +55,12 @@ export class Leg {
   /** Frames of this leg that were copies of an earlier frame (the director's forwarding). */
   copies = 0;
   encapsulated = false;
-  /**
-   * Bumped each time the leg is (re)started: a holder of a reference that may outlive the flow
-   * (the copy matcher's window) keeps the generation with it and ignores a leg that changed.
-   */
-  generation = 0;
-  flow: Flow;
-  srcMac = -1;
-  dstMac = -1;
-  srcIp = -1;
-  dstIp = -1;
-  dstPort = -1;
+}
 
-  constructor(flow: Flow) {
-    this.flow = flow;
-  }
-
-  /** Starts the leg afresh for `flow` and a frame's endpoints. */
-  init(flow: Flow, direction: DirectionId, e: LegEndpoints): void {
-    this.generation = (this.generation + 1) | 0;
-    this.packets = 0;
-    this.firstFrame = 0;
-    this.firstCapture = 0;
-    this.firstTime = 0;
-    this.lastFrame = 0;
-    this.lastCapture = 0;
-    this.lastTime = 0;
-    this.uncopied = 0;
-    this.firstUncopiedFrame = 0;
-    this.firstUncopiedCapture = 0;
-    this.copies = 0;
-    this.encapsulated = false;
-    this.flow = flow;
-    this.direction = direction;
-    this.srcMacLo = e.srcMacLo;
-    this.dstMacLo = e.dstMacLo;
-    this.srcIpLo = e.srcIpLo;
-    this.dstIpLo = e.dstIpLo;
-    this.srcMacHi = e.srcMacHi;
-    this.dstMacHi = e.dstMacHi;
-    this.srcIpHi = e.srcIpHi;
-    this.dstIpHi = e.dstIpHi;
-    this.srcMac = e.srcMac;
-    this.dstMac = e.dstMac;
-    this.srcIp = e.srcIp;
-    this.dstIp = e.dstIp;
-    this.srcPort = e.srcPort;
-    this.dstPort = e.dstPort;
-    this.outgoing = e.outgoing;
-  }
+/** A flow's legs as objects: legs[0 .. count). Valid until the next LegTable.materialize(). */
+export interface LegList {
+  readonly legs: readonly Leg[];
+  readonly count: number;
 }
 
 /** First forwarded copy whose IP packet differs from the original beyond TTL-1 / checksum. */
@@ -116,7 +74,7 @@ export interface RawCopyDifference {
 }
 
 /**
- * A frame's addresses as Flow.leg() needs them, in one object rather than as arguments:
+ * A frame's addresses as LegTable.find() needs them, in one object rather than as arguments:
  * addresses above 2^31 and 48-bit MACs are heap numbers once passed to a call that is not
  * inlined, an allocation per frame.
  */
@@ -148,13 +106,9 @@ export class Flow {
   proto = 0;
   serverIpLo = -1;
   serverIpHi = -1;
-  /**
-   * The flow's legs are legs[0 .. legCount). Entries beyond are legs of an earlier use of this
-   * Flow object, kept for reuse: the array and its legs stay with the flow, so recycling a flow
-   * allocates nothing.
-   */
-  legs: Leg[] = [];
-  legCount = 0;
+  /** The flow's legs in the leg table: first and last record of its chain (-1: none yet). */
+  firstLeg = -1;
+  lastLeg = -1;
   sawSyn = false;
   finFromClient = false;
   finFromServer = false;
@@ -176,9 +130,10 @@ export class Flow {
     this.init(proto, clientIp, clientPort, serverIp, serverPort);
   }
 
-  /** Starts the flow afresh (its legs must have been handed back to the pool first). */
+  /** Starts the flow afresh (its legs must have been handed back to the leg table first). */
   init(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number): void {
-    this.legCount = 0;
+    this.firstLeg = -1;
+    this.lastLeg = -1;
     this.sawSyn = false;
     this.finFromClient = false;
     this.finFromServer = false;
@@ -201,48 +156,13 @@ export class Flow {
     this.serverIpLo = low32(serverIp);
     this.serverIpHi = high32(serverIp);
   }
-
-  /**
-   * The leg for a frame's endpoints in this direction, created on first use (a flow has a
-   * handful of legs). The endpoints come as one object: see LegEndpoints.
-   */
-  leg(direction: DirectionId, e: LegEndpoints): Leg {
-    const legs = this.legs;
-    const count = this.legCount;
-    for (let i = 0; i < count; i++) {
-      const l = legs[i]!;
-      if (
-        l.srcMacLo === e.srcMacLo &&
-        l.dstMacLo === e.dstMacLo &&
-        l.srcIpLo === e.srcIpLo &&
-        l.dstIpLo === e.dstIpLo &&
-        l.srcMacHi === e.srcMacHi &&
-        l.dstMacHi === e.dstMacHi &&
-        l.srcIpHi === e.srcIpHi &&
-        l.dstIpHi === e.dstIpHi &&
-        l.direction === direction &&
-        l.srcPort === e.srcPort &&
-        l.outgoing === e.outgoing
-      ) {
-        return l;
-      }
-    }
-    let l = legs[count];
-    if (l === undefined) {
-      l = new Leg(this);
-      legs.push(l);
-    }
-    l.init(this, direction, e);
-    this.legCount = count + 1;
-    return l;
-  }
 }
 
 /** Recycled flows kept at most; beyond, released ones are left to the collector. */
 const POOL_FLOWS = 65_536;
 
 /**
- * Judged flows (with their legs), for reuse by new flows. Only the analyzer hands flows back, and
+ * Judged flows, for reuse by new flows. Only the analyzer hands flows back, and
  * only after the judge and the path book are done with them: neither keeps a reference (views
  * and reports copy what they show).
  */
@@ -256,8 +176,8 @@ export class FlowPool {
     return flow;
   }
 
+  /** Takes back a flow whose legs the leg table has already freed. */
   release(flow: Flow): void {
-    flow.legCount = 0;
     flow.copyDifference = null;
     flow.next = null;
     if (this.flows.length < POOL_FLOWS) this.flows.push(flow);

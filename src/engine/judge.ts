@@ -9,7 +9,7 @@ import { formatMac, parseMac } from '../decode/format.js';
 import type { Rule, RuleListeners } from '../rules/define.js';
 import { fillTemplate } from '../rules/define.js';
 import { displayFilter } from './display-filter.js';
-import type { Flow, Leg } from './flow-state.js';
+import type { Flow, Leg, LegList } from './flow-state.js';
 import { Direction } from './flow-state.js';
 import { analyseOwnership } from './ownership.js';
 import { resolve, type Facts, type Resolution } from './resolve.js';
@@ -104,8 +104,8 @@ export class Judge {
   }
 
   /** Judges one finished VIP flow; `captureEnd` is the time up to which the captures are known. */
-  judgeFlow(flow: Flow, captureEnd: number): void {
-    const view = this.flowView(flow, captureEnd);
+  judgeFlow(flow: Flow, flowLegs: LegList, captureEnd: number): void {
+    const view = this.flowView(flow, flowLegs, captureEnd);
     this.currentFlow = view;
     this.flowFindings = [];
     for (const { on } of this.listeners) on.flowEnd?.(view);
@@ -300,11 +300,11 @@ export class Judge {
 
   // Built once per judged flow, so it avoids the array helpers' closures and temporary arrays:
   // on a healthy capture the views were most of what the check allocated.
-  private flowView(flow: Flow, captureEnd: number): FlowView {
+  private flowView(flow: Flow, flowLegs: LegList, captureEnd: number): FlowView {
     const r = this.resolution;
     const clientText = this.facts.book.format(flow.clientIp);
     const legs: LegView[] = [];
-    for (let i = 0; i < flow.legCount; i++) legs.push(this.legView(flow.legs[i]!, flow.clientIp, clientText));
+    for (let i = 0; i < flowLegs.count; i++) legs.push(this.legView(flowLegs.legs[i]!, flow.clientIp, clientText));
     sortByFirstFrame(legs);
     const toDirector: LegView[] = [];
     const forwarded: LegView[] = [];

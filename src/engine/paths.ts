@@ -4,7 +4,7 @@
  * clients send to a MAC that never answers, requests arrive from a MAC that replies never go
  * to, or several MACs answer as one address. Sets only grow, so folding a flow twice is harmless.
  */
-import type { Flow } from './flow-state.js';
+import type { Flow, LegList } from './flow-state.js';
 import { Direction } from './flow-state.js';
 
 export interface Layer2Path {
@@ -38,14 +38,14 @@ export class PathBook {
   /** The path folded last: most flows of a capture go to one service, so its key is rarely built. */
   private last: Layer2Path | null = null;
 
-  fold(flow: Flow): void {
+  fold(flow: Flow, legs: LegList): void {
     let p = this.last;
     if (p === null || p.ip !== flow.serverIp || p.port !== flow.serverPort || p.proto !== flow.proto) {
       p = this.pathOf(flow);
       this.last = p;
     }
-    for (let i = 0; i < flow.legCount; i++) {
-      const leg = flow.legs[i]!;
+    for (let i = 0; i < legs.count; i++) {
+      const leg = legs.legs[i]!;
       if (leg.direction === Direction.Request) {
         if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) p.sentTo.add(leg.dstMac);
         if (leg.srcMac >= 0) {

@@ -1,6 +1,6 @@
-// Judged flows are recycled (FlowPool) while the copy matcher may still hold one of their legs
-// for the one-second copy window. A copy whose original's flow was evicted meanwhile must not be
-// credited to the flow that now reuses the objects.
+// Judged flows are recycled (FlowPool, and their legs' LegTable records) while the copy matcher
+// may still hold one of their legs for the one-second copy window. A copy whose original's flow
+// was evicted meanwhile must not be credited to the flow that now reuses the flow or its records.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The installed command. It lives in git with its executable bit, which tsc does not give the
-// files it writes to dist/; the CLI itself is dist/cli/main.js, built on `npm ci` (prepare).
-import '../dist/cli/main.js';
+// The installed command. It lives in git with its executable bit, which the build does not give
+// the files it writes to dist/. It runs the bundle (scripts/bundle.mjs) of dist/cli/main.js,
+// built on `npm ci` (prepare): one file loads faster than the module tree.
+import '../dist/cli/lvs-pcap.mjs';

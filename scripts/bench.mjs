@@ -4,8 +4,8 @@
  * alone, libpcap (tcpdump), pcap-parser and tshark, side by side on deterministic synthetic DR
  * captures; then two memory checks: peak RSS on a capture --scale times longer with the same
  * number of open flows (memory must follow the open flows, not the frames), and a SYN flood
- * (every frame a new flow) run with a bounded flow table. Run through `npm run bench` (compiles
- * to dist/ first).
+ * (every frame a new flow) run with a bounded flow table. Run through `npm run bench` (builds
+ * dist/ first).
  *
  *   node scripts/bench.mjs [--frames 1000000] [--runs 3] [--only a,b,c] [--captures dr,syn] [--dist DIR]
  *                          [--scale 10] [--syn-frames 10000000] [--max-flows 200000]
@@ -114,8 +114,9 @@ const MODES = [
   {
     id: 'f',
     name: 'lvs-pcap check (full analysis, table)',
-    available: () => distHas('cli/main.js') || 'dist/cli/main.js missing (run tsc)',
-    cmd: (f) => [process.execPath, join(args.dist, 'cli', 'main.js'), 'check', f],
+    // The bundle bin/lvs-pcap.js runs (scripts/bundle.mjs), as the installed command loads it.
+    available: () => distHas('cli/lvs-pcap.mjs') || 'dist/cli/lvs-pcap.mjs missing (npm run build)',
+    cmd: (f) => [process.execPath, join(args.dist, 'cli', 'lvs-pcap.mjs'), 'check', f],
     // Exit 1 is a verdict (findings), not a failure of the run.
     okCodes: [0, 1],
     target: true,

@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, CLI_BUNDLE, cliBuilt } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'dist/cli/main.js');
+const MAIN = CLI_BIN;
 const XSD = join(ROOT, 'test/report/junit.xsd');
 const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
 let dir = '';
@@ -36,10 +37,11 @@ function newest(path: string): number {
 }
 
 beforeAll(() => {
-  // Only when dist is older than src: `npm test` has just built it, and rebuilding while other
-  // test files spawn dist/cli/main.js would let them load half-written files.
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newest(join(ROOT, 'src'))) {
+  // Only when the bundle is older than src: `npm test` has just built it, and rebuilding while
+  // other test files spawn the CLI would let them load half-written files.
+  if (!cliBuilt() || statSync(CLI_BUNDLE).mtimeMs < newest(join(ROOT, 'src'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
   }
   dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-cli-'));
 }, 120_000);

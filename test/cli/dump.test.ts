@@ -4,15 +4,16 @@
  * gzip), and piped through stdin.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI_BIN, cliBuilt } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'dist/cli/main.js');
+const MAIN = CLI_BIN;
 const dump = (...args: string[]): string => execFileSync(process.execPath, [MAIN, 'dump', ...args], { cwd: ROOT, encoding: 'utf8' });
 
-describe.skipIf(!existsSync(MAIN))('lvs-pcap dump (needs dist: npm test builds it)', () => {
+describe.skipIf(!cliBuilt())('lvs-pcap dump (needs dist: npm test builds it)', () => {
   const plain = dump('fixtures/healthy/bridge.pcap');
 
   it('prints one JSON object per frame, numbered as Wireshark does', () => {

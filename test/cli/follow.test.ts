@@ -4,13 +4,13 @@
  * full report when it closes. Also Ctrl-C: the report covers what was read.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI_BIN, cliBuilt } from '../support/cli.js';
 import { DIRECTOR, drConversation, RS1, RS2, T0, VIP, toPcap, type TestFrame } from '../support/packets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'dist/cli/main.js');
+const MAIN = CLI_BIN;
 const TOPOLOGY = ['--vip', `${VIP}:80`, '--director-mac', DIRECTOR.mac, '--rs', `${RS1.ip}=${RS1.mac}`, '--rs', `${RS2.ip}=${RS2.mac}`];
 
 /** Eight connections 5 s apart; every second one answered from the RS's real IP (reply-src-vip). */
@@ -24,7 +24,7 @@ function capture(): Uint8Array {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!existsSync(MAIN))('check - --follow (needs dist: npm test builds it)', () => {
+describe.skipIf(!cliBuilt())('check - --follow (needs dist: npm test builds it)', () => {
   it('prints findings while the pipe is still open, then the full report when it closes', async () => {
     const bytes = capture();
     const child = spawn(process.execPath, [MAIN, 'check', '-', '--follow', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });

@@ -1,20 +1,22 @@
 // Helpers for the hostile-input suite: run the built CLI as a user would, measure the child's
-// peak memory, and build damaged captures byte by byte. The CLI is run from dist/ (not
-// through vitest's transform) because what must never crash is the program people run.
+// peak memory, and build damaged captures byte by byte. The CLI is run as installed (bin/ and
+// the bundle in dist/, not through vitest's transform): what must never crash is the program
+// people run.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { CLI_BIN, CLI_BUNDLE, cliBuilt } from '../support/cli.js';
 import { RS1, RS2, drConversation, toPcap, type TestFrame } from '../support/packets.js';
 
 export const REPO = join(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'dist/cli/main.js');
+export const CLI = CLI_BIN;
 export const FIXTURES = join(REPO, 'fixtures');
 
 /** `npm test` builds dist/ first; running vitest alone after a clean checkout does not. */
 export function requireDist(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json, or npm test)`);
+  if (!cliBuilt()) throw new Error(`${CLI_BUNDLE} is missing: build first (npm run build, or npm test)`);
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {

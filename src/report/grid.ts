@@ -10,44 +10,61 @@
 
 // SGR sequences (colours), which take no columns.
 const SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
+// A high surrogate: the first half of a character that is two UTF-16 units.
+const SURROGATE = /[\ud800-\udbff]/;
 
-/** Columns a line takes on a terminal. Every character of a report cell (addresses, rule names, ✓ ✗ ?) is one column wide. */
+/**
+ * Columns a line takes on a terminal. Every character of a report cell (addresses, rule names,
+ * ✓ ✗ ?) is one column wide, so this counts characters: UTF-16 units, unless the line has
+ * colours or characters outside the BMP (rare; counted the slow way).
+ */
 function lineWidth(line: string): number {
+  if (line.indexOf('\u001b') < 0 && !SURROGATE.test(line)) return line.length;
   let n = 0;
   for (const _ of line.replace(SGR, '')) n++;
   return n;
 }
 
 /** The widest line of a cell. */
-function cellWidth(lines: readonly string[]): number {
+function cellWidth(cell: string): number {
+  if (cell.indexOf('\n') < 0) return lineWidth(cell);
   let widest = 0;
-  for (const line of lines) widest = Math.max(widest, lineWidth(line));
+  for (const line of cell.split('\n')) widest = Math.max(widest, lineWidth(line));
   return widest;
 }
 
 /** The table as text, without a final newline (as cli-table3's toString()). */
 export function renderGrid(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const split = rows.map((row) => head.map((_, i) => (row[i] ?? '').split('\n')));
-  const headLines = head.map((h) => h.split('\n'));
   // Content width of each column: its widest line, header included.
-  const widths = head.map((_, i) => split.reduce((w, row) => Math.max(w, cellWidth(row[i]!)), cellWidth(headLines[i]!)));
+  const widths = head.map(cellWidth);
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, cellWidth(row[i] ?? ''));
+  }
   const border = (left: string, middle: string, right: string): string =>
     left + widths.map((w) => '─'.repeat(w + 2)).join(middle) + right;
+  const separator = border('├', '┼', '┤');
   const out: string[] = [border('┌', '┬', '┐')];
-  const emit = (cells: readonly (readonly string[])[]): void => {
-    const height = cells.reduce((h, c) => Math.max(h, c.length), 1);
+  const lines: string[][] = widths.map(() => []);
+  const emit = (cells: readonly string[]): void => {
+    let height = 1;
+    for (let i = 0; i < widths.length; i++) {
+      const cell = cells[i] ?? '';
+      const split = cell.indexOf('\n') < 0 ? [cell] : cell.split('\n');
+      lines[i] = split;
+      height = Math.max(height, split.length);
+    }
     for (let k = 0; k < height; k++) {
       let line = '│';
       for (let i = 0; i < widths.length; i++) {
-        const text = cells[i]![k] ?? '';
+        const text = lines[i]![k] ?? '';
         line += ` ${text}${' '.repeat(widths[i]! - lineWidth(text))} │`;
       }
       out.push(line);
     }
   };
-  emit(headLines);
-  for (const row of split) {
-    out.push(border('├', '┼', '┤'));
+  emit(head);
+  for (const row of rows) {
+    out.push(separator);
     emit(row);
   }
   out.push(border('└', '┴', '┘'));

@@ -1,6 +1,6 @@
 /** `lvs-pcap check`: argument handling around the library's checkCaptures(). */
 import { readFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { checkCaptures } from '../engine/check.js';
 import { buildGivenTopology } from '../engine/given.js';
 import type { CheckResult, Finding } from '../engine/result.js';
@@ -13,7 +13,7 @@ import type { Rule } from '../rules/define.js';
 import { writeEvidence } from '../report/evidence.js';
 import { collectLadders } from '../report/ladder.js';
 import { unusable, warnIssues } from './messages.js';
-import { writeAll } from './output.js';
+import { OutputBuffer, writeAll } from './output.js';
 
 export { FORMATS };
 
@@ -207,17 +207,24 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   // Files first: an unwritable path is a usage error and should not follow a full report.
   for (const o of outputs) {
     if (o.file === null) continue;
-    const text = reporters[o.format](result, { ...base, style: plainStyle });
+    let fd: number | undefined;
     try {
-      writeFileSync(o.file, text);
+      fd = openSync(o.file, 'w');
+      const out = new OutputBuffer(fd);
+      reporters[o.format](result, { ...base, style: plainStyle }, (text) => out.write(text));
+      out.flush();
     } catch (err) {
       throw new UsageError(`${o.flag}: cannot write ${o.file}: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
   const toStdout = outputs.find((o) => o.file === null);
   if (toStdout) {
     const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
-    writeAll(1, reporters[toStdout.format](result, { ...base, style }), () => undefined);
+    const out = new OutputBuffer();
+    reporters[toStdout.format](result, { ...base, style }, (text) => out.write(text));
+    out.flush();
   }
   if (args.writeEvidence !== undefined) {
     let summary;

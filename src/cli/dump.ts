@@ -4,12 +4,12 @@ import type { CaptureIssue, CaptureRecord } from '../capture/record.js';
 import { decodeFrame } from '../decode/decoder.js';
 import { DecodedFrame } from '../decode/frame.js';
 import { frameToDumpRecord } from '../report/dump.js';
-import { StdoutBuffer } from './output.js';
+import { OutputBuffer } from './output.js';
 import { issueLine } from './messages.js';
 
 /** Returns the exit status: 0, or 2 when a capture could not be read at all. */
 export async function runDump(paths: readonly string[], warn: (line: string) => void): Promise<number> {
-  const out = new StdoutBuffer();
+  const out = new OutputBuffer();
   const frame = new DecodedFrame();
   let status = 0;
   for (const path of paths) {

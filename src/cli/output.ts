@@ -1,15 +1,18 @@
 /**
- * Buffered writes to stdout that survive a closed pipe (`lvs-pcap dump x.pcap | head`): on
- * EPIPE the reader is gone, so we stop writing and exit quietly, as tcpdump does.
+ * Buffered writes to a file descriptor (stdout by default) that survive a closed pipe
+ * (`lvs-pcap dump x.pcap | head`): on EPIPE the reader is gone, so we stop writing and exit
+ * quietly, as tcpdump does.
  */
 import { writeSync } from 'node:fs';
 
 const FLUSH_AT = 1 << 16;
 
-export class StdoutBuffer {
+export class OutputBuffer {
   private parts: string[] = [];
   private size = 0;
   closed = false;
+
+  constructor(private readonly fd = 1) {}
 
   write(s: string): void {
     if (this.closed) return;
@@ -23,7 +26,7 @@ export class StdoutBuffer {
     const data = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    writeAll(1, data, () => {
+    writeAll(this.fd, data, () => {
       this.closed = true;
     });
   }

@@ -35,6 +35,13 @@ function cellWidth(cell: string): number {
 
 /** The table as text, without a final newline (as cli-table3's toString()). */
 export function renderGrid(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const out: string[] = [];
+  writeGrid(head, rows, (line) => out.push(line));
+  return out.join('\n');
+}
+
+/** The table's lines, each handed to `writeLine` as it is drawn. */
+export function writeGrid(head: readonly string[], rows: readonly (readonly string[])[], writeLine: (line: string) => void): void {
   // Content width of each column: its widest line, header included.
   const widths = head.map(cellWidth);
   for (const row of rows) {
@@ -43,7 +50,7 @@ export function renderGrid(head: readonly string[], rows: readonly (readonly str
   const border = (left: string, middle: string, right: string): string =>
     left + widths.map((w) => '─'.repeat(w + 2)).join(middle) + right;
   const separator = border('├', '┼', '┤');
-  const out: string[] = [border('┌', '┬', '┐')];
+  writeLine(border('┌', '┬', '┐'));
   const lines: string[][] = widths.map(() => []);
   const emit = (cells: readonly string[]): void => {
     let height = 1;
@@ -59,14 +66,13 @@ export function renderGrid(head: readonly string[], rows: readonly (readonly str
         const text = lines[i]![k] ?? '';
         line += ` ${text}${' '.repeat(widths[i]! - lineWidth(text))} │`;
       }
-      out.push(line);
+      writeLine(line);
     }
   };
   emit(head);
   for (const row of rows) {
-    out.push(separator);
+    writeLine(separator);
     emit(row);
   }
-  out.push(border('└', '┴', '┘'));
-  return out.join('\n');
+  writeLine(border('└', '┴', '┘'));
 }

@@ -10,7 +10,7 @@ import type { LadderData } from './ladder.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
 import type { Style } from './style.js';
-import { formatTable } from './table.js';
+import { writeTable } from './table.js';
 
 export interface ReportOptions {
   /** Terminal styling; only the table uses it, and only when it goes to a terminal. */
@@ -25,24 +25,27 @@ export interface ReportOptions {
   ladders?: LadderData;
 }
 
-export type Reporter = (result: CheckResult, options: ReportOptions) => string;
+/**
+ * Writes the report through `write`, in one piece or several (the table streams its rows), so
+ * a long report goes out as it is made instead of being held whole.
+ */
+export type Reporter = (result: CheckResult, options: ReportOptions, write: (text: string) => void) => void;
 
 /** Gate lines only when the user set a gate beyond the default, whose verdict the table already shows. */
-function tableReporter(result: CheckResult, options: ReportOptions): string {
-  const text = formatTable(result, { style: options.style, allFlows: options.allFlows, timeline: options.timeline });
-  if (isDefaultGate(options.gate)) return text;
+function tableReporter(result: CheckResult, options: ReportOptions, write: (text: string) => void): void {
+  writeTable(result, { style: options.style, allFlows: options.allFlows, timeline: options.timeline }, (line) => write(`${line}\n`));
+  if (isDefaultGate(options.gate)) return;
   const s = options.style;
   const head = options.gateResult.status === 0 ? s.green('CI gate: passed') : s.red(s.bold('CI gate: FAILED'));
-  const lines = options.gateResult.reasons.map((r) => `  ${r}`);
-  return `${text}${head} (exit ${options.gateResult.status})\n${lines.map((l) => `${l}\n`).join('')}`;
+  write(`${head} (exit ${options.gateResult.status})\n${options.gateResult.reasons.map((r) => `  ${r}\n`).join('')}`);
 }
 
 export const reporters = {
   table: tableReporter,
-  json: (result) => formatJson(result),
-  junit: (result, options) => formatJunit(result, { rules: options.rules, gate: options.gate }),
-  markdown: (result, options) => formatMarkdown(result, { gate: options.gate, gateResult: options.gateResult }),
-  html: (result, options) => formatHtml(result, options.ladders ? { ladders: options.ladders } : {}),
+  json: (result, _options, write) => write(formatJson(result)),
+  junit: (result, options, write) => write(formatJunit(result, { rules: options.rules, gate: options.gate })),
+  markdown: (result, options, write) => write(formatMarkdown(result, { gate: options.gate, gateResult: options.gateResult })),
+  html: (result, options, write) => write(formatHtml(result, options.ladders ? { ladders: options.ladders } : {})),
 } as const satisfies Record<string, Reporter>;
 
 export type FormatName = keyof typeof reporters;

@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/result.js';
 import { displayFilter } from '../engine/display-filter.js';
 import type { Style } from './style.js';
-import { renderGrid } from './grid.js';
+import { writeGrid } from './grid.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
 import { serviceLabel } from '../engine/service-label.js';
 
@@ -21,81 +21,94 @@ export interface TableOptions {
 export const FLOW_TABLE_HEAD = ['Client', 'VIP', 'Proto', 'Real server', 'Packets c>d d>rs rs>c', 'First', 'Verdict', 'Findings (rule: frame)'];
 const SYMBOL = { pass: '✓', fail: '✗', incomplete: '?' } as const;
 
+/** The report as one string (tests, files written whole). */
 export function formatTable(result: CheckResult, options: TableOptions): string {
+  const lines: string[] = [];
+  writeTable(result, options, (line) => lines.push(line));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The report, handed to `writeLine` line by line as it is made (a line may hold newlines of its
+ * own): a table of 50,000 failing flows is tens of MB of text, which need not all be in memory.
+ */
+export function writeTable(result: CheckResult, options: TableOptions, writeLine: (line: string) => void): void {
   const s = options.style;
-  const out: string[] = [];
+  const emit = (...lines: string[]): void => {
+    for (const line of lines) writeLine(line);
+  };
   const verdictWord =
     result.verdict === 'fail' ? s.red(s.bold('FAIL')) : result.verdict === 'pass' ? s.green(s.bold('PASS')) : s.yellow(s.bold('NO TRAFFIC'));
-  out.push(`lvs-pcap check: ${verdictWord}`);
+  emit(`lvs-pcap check: ${verdictWord}`);
   for (const c of result.captures) {
-    out.push(`  ${c.path}: ${c.format}, ${plural(c.frames, 'frame')}, vantage point: ${c.vantagePoint}`);
-    for (const i of c.issues) out.push(`    ${i.severity}: ${i.message} (byte ${i.offset})`);
+    emit(`  ${c.path}: ${c.format}, ${plural(c.frames, 'frame')}, vantage point: ${c.vantagePoint}`);
+    for (const i of c.issues) emit(`    ${i.severity}: ${i.message} (byte ${i.offset})`);
   }
-  out.push('');
+  emit('');
 
   const flows = result.flows;
   const shown = options.allFlows ? flows : flows.filter((f) => f.verdict !== 'pass');
   const v = result.summary.flowsByVerdict;
   const total = result.summary.flows;
-  out.push(s.bold(`Flows: ${total} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete)`));
+  emit(s.bold(`Flows: ${total} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete)`));
   if (shown.length > 0) {
-    out.push(renderGrid(FLOW_TABLE_HEAD, shown.map((f) => flowTableRow(result, f, s))));
+    writeGrid(FLOW_TABLE_HEAD, shown.map((f) => flowTableRow(result, f, s)), emit);
   }
   const hidden = flows.length - shown.length;
-  if (hidden > 0) out.push(s.dim(`${plural(hidden, 'passing flow')} not listed (--all-flows lists them)`));
+  if (hidden > 0) emit(s.dim(`${plural(hidden, 'passing flow')} not listed (--all-flows lists them)`));
   if (result.summary.unlistedFlows > 0) {
-    out.push(s.dim(`${plural(result.summary.unlistedFlows, 'more flow')} judged and counted but not kept for listing (large capture)`));
+    emit(s.dim(`${plural(result.summary.unlistedFlows, 'more flow')} judged and counted but not kept for listing (large capture)`));
   }
   if (result.summary.evictedFlows > 0) {
-    out.push(s.yellow(`note: the flow table was full: ${plural(result.summary.evictedFlows, 'flow')} judged before their end (--max-flows)`));
+    emit(s.yellow(`note: the flow table was full: ${plural(result.summary.evictedFlows, 'flow')} judged before their end (--max-flows)`));
   }
-  out.push('');
+  emit('');
 
   const flowFindings = result.findings.filter((f) => f.flow !== undefined);
   if (flowFindings.length > 0) {
-    out.push(s.bold('Flow findings'));
-    for (const group of byRule(flowFindings)) out.push(...flowGroupLines(result, group, s));
-    out.push('');
+    emit(s.bold('Flow findings'));
+    for (const group of byRule(flowFindings)) emit(...flowGroupLines(result, group, s));
+    emit('');
   }
   const addressFindings = result.findings.filter((f) => f.flow === undefined && f.service === undefined);
   if (addressFindings.length > 0) {
-    out.push(s.bold('Address findings'));
-    for (const f of addressFindings) out.push(...findingLines(result, f, s));
-    out.push('');
+    emit(s.bold('Address findings'));
+    for (const f of addressFindings) emit(...findingLines(result, f, s));
+    emit('');
   }
   const serviceFindings = result.findings.filter((f) => f.service !== undefined);
   if (serviceFindings.length > 0) {
-    out.push(s.bold('Scheduling findings'));
-    for (const f of serviceFindings) out.push(...findingLines(result, f, s));
-    out.push('');
+    emit(s.bold('Scheduling findings'));
+    for (const f of serviceFindings) emit(...findingLines(result, f, s));
+    emit('');
   }
 
-  out.push(s.bold('Topology'));
+  emit(s.bold('Topology'));
   const t = result.topology;
-  if (t.vips.length === 0) out.push('  VIP: unknown');
+  if (t.vips.length === 0) emit('  VIP: unknown');
   for (const vip of t.vips) {
     const port = vip.port !== undefined && vip.port >= 0 ? `:${vip.port}` : ' (every port)';
-    out.push(`  VIP       ${vip.ip}${port}/${vip.proto}  [${vip.source}${vip.evidence ? `: ${vip.evidence}` : ''}]`);
+    emit(`  VIP       ${vip.ip}${port}/${vip.proto}  [${vip.source}${vip.evidence ? `: ${vip.evidence}` : ''}]`);
   }
   for (const d of t.directors) {
-    out.push(`  director  ${d.mac}${d.ip ? ` (${d.ip})` : ''}  [${d.source}${d.evidence ? `: ${d.evidence}` : ''}]`);
+    emit(`  director  ${d.mac}${d.ip ? ` (${d.ip})` : ''}  [${d.source}${d.evidence ? `: ${d.evidence}` : ''}]`);
   }
   for (const r of t.realServers) {
     const weight = r.weight !== undefined ? `, weight ${r.weight}` : '';
-    out.push(`  real server ${r.ip ?? '?'} ${r.mac ?? ''}  ${plural(r.flows, 'flow')}${weight}  [${r.source}]`);
+    emit(`  real server ${r.ip ?? '?'} ${r.mac ?? ''}  ${plural(r.flows, 'flow')}${weight}  [${r.source}]`);
   }
-  out.push(`  clients   ${t.clients}   confidence: ${t.confidence}`);
-  for (const n of t.notes) out.push(s.yellow(`  note: ${n}`));
-  out.push('');
+  emit(`  clients   ${t.clients}   confidence: ${t.confidence}`);
+  for (const n of t.notes) emit(s.yellow(`  note: ${n}`));
+  emit('');
 
   if (result.services.length > 0) {
-    out.push(s.bold('Balance (new connections per real server)'));
+    emit(s.bold('Balance (new connections per real server)'));
     for (const svc of result.services) {
       const sched = svc.scheduler ? `${svc.scheduler}${svc.persistence !== undefined ? ` persistent ${svc.persistence}` : ''}` : 'scheduler not given';
       const verdict =
         svc.verdict === 'fail' ? s.red('✗ fail') : svc.verdict === 'warning' ? s.yellow('! warning') : svc.verdict === 'pass' ? s.green('✓ pass') : 'observed';
       const how = svc.seesEveryNewConnection ? 'every new connection seen' : 'a sample of the new connections';
-      out.push(`  ${serviceLabel(svc)}  ${sched}  ${plural(svc.newConnections, 'new connection')} (${how})  ${verdict}`);
+      emit(`  ${serviceLabel(svc)}  ${sched}  ${plural(svc.newConnections, 'new connection')} (${how})  ${verdict}`);
       const table = new Table({ head: ['Real server', 'Weight', 'Expected', 'New conns', 'Share'], style: { head: [], border: [] } });
       for (const r of svc.realServers) {
         table.push([
@@ -106,31 +119,30 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
           pct(r.share),
         ]);
       }
-      out.push(table.toString().replace(/^/gm, '  '));
+      emit(table.toString().replace(/^/gm, '  '));
     }
-    out.push('');
+    emit('');
   }
 
   const hasAddressEvents = result.timeline.some((e) => e.kind !== 'claim');
   if ((options.timeline || hasAddressEvents) && result.timeline.length > 0) {
-    out.push(s.bold('Timeline'));
+    emit(s.bold('Timeline'));
     const t0 = Number(result.timeline[0]?.time ?? 0);
     for (const e of result.timeline) {
       const dt = (Number(e.time) - t0).toFixed(3).padStart(9);
-      out.push(`  +${dt}s  frame ${frameText(result, e.frame).padEnd(6)} ${e.kind.padEnd(12)} ${e.note}`);
+      emit(`  +${dt}s  frame ${frameText(result, e.frame).padEnd(6)} ${e.kind.padEnd(12)} ${e.note}`);
     }
-    out.push('');
+    emit('');
   }
 
   const sev = result.summary.findingsBySeverity;
   const weirds = Object.values(result.summary.weirds).reduce((n, x) => n + x, 0);
-  out.push(
+  emit(
     `Summary: ${verdictWord}: ${plural(total, 'flow')} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete), ` +
       `${plural(sev.error, 'error')}, ${plural(sev.warning, 'warning')}, ${sev.info} info; ` +
       `${plural(result.summary.frames, 'frame')}${weirds > 0 ? `, ${weirds} malformed or truncated` : ''}`,
   );
-  return `${out.join('\n')}\n`;
-}
+  }
 
 /** One flow's cells in the flow table. */
 export function flowTableRow(result: CheckResult, f: FlowReport, s: Style): string[] {

@@ -273,7 +273,9 @@ export class Analyzer {
     }
     flow.lastFrame = f.frameNumber;
     flow.lastCapture = capture;
-    flow.lastTime = time;
+    // The parts `time` was computed from (processFrame, and the merge in check.ts).
+    flow.lastSeconds = f.tsSeconds;
+    flow.lastNanos = f.tsNanos;
 
     if (flags >= 0) {
       if (flags & TcpFlag.RST) flow.sawRst = true;

@@ -97,7 +97,9 @@ export interface LegEndpoints {
 }
 
 export class Flow {
-  // The lookup key, compared for every frame: int32 parts of the addresses (see low32), first.
+  // Declaration order is layout order: what every frame reads or writes comes first, so one
+  // frame touches the object's first cache lines only. The lookup key (int32 parts of the
+  // addresses, see low32) leads.
   clientIpLo = -1;
   clientIpHi = -1;
   clientPort = -1;
@@ -106,25 +108,36 @@ export class Flow {
   proto = 0;
   serverIpLo = -1;
   serverIpHi = -1;
+  /** Next flow with the same client endpoint (another server), rare. */
+  next: Flow | null = null;
   /** The flow's legs in the leg table: first and last record of its chain (-1: none yet). */
   firstLeg = -1;
+  firstFrame = 0;
+  lastFrame = 0;
+  lastCapture = 0;
+  /**
+   * Time of the last frame as the frame gave it, seconds and nanoseconds: small integers kept
+   * inside the object, where a fractional time would be a number boxed outside it, written for
+   * every frame (see lastTime).
+   */
+  lastSeconds = 0;
+  lastNanos = 0;
   lastLeg = -1;
   sawSyn = false;
   finFromClient = false;
   finFromServer = false;
   sawRst = false;
-  firstFrame = 0;
   firstCapture = 0;
   firstTime = 0;
-  lastFrame = 0;
-  lastCapture = 0;
-  lastTime = 0;
   copyDifference: RawCopyDifference | null = null;
-  /** Next flow with the same client endpoint (another server), rare. */
-  next: Flow | null = null;
   clientIp = -1;
   /** The address the client sent its first frame to (the VIP for DR flows). */
   serverIp = -1;
+
+  /** Time of the last frame, in seconds: the value the analyzer computed for it from the same two parts. */
+  get lastTime(): number {
+    return this.lastSeconds + this.lastNanos / 1e9;
+  }
 
   constructor(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number) {
     this.init(proto, clientIp, clientPort, serverIp, serverPort);
@@ -143,7 +156,8 @@ export class Flow {
     this.firstTime = 0;
     this.lastFrame = 0;
     this.lastCapture = 0;
-    this.lastTime = 0;
+    this.lastSeconds = 0;
+    this.lastNanos = 0;
     this.copyDifference = null;
     this.next = null;
     this.proto = proto;

@@ -3,7 +3,7 @@
  * Long-running mutation fuzzer over the built library (dist/): every fixture capture is damaged
  * (bit flips, byte overwrites, cuts, splices of two fixtures, record/block length fields set to
  * extremes) and run through the whole check (checkCaptures on a temp file: gzip detection,
- * reader, decoder, analyzer, judge) and both reporters. A case fails if anything throws, if a
+ * reader, decoder, analyzer, judge) and every reporter. A case fails if anything throws, if a
  * result breaks an invariant the CLI relies on (one-line issues, offsets inside the stream, at
  * most one fatal issue), or if it is far slower than its size allows.
  *
@@ -325,9 +325,11 @@ async function main() {
   const { formatJson } = await import(pathToFileURL(join(dist, 'report/json.js')).href);
   const { formatTable } = await import(pathToFileURL(join(dist, 'report/table.js')).href);
   const { plainStyle } = await import(pathToFileURL(join(dist, 'report/style.js')).href);
-  // Every reporter (junit, markdown...) and the CI gate, where this build has them.
-  const reportIndex = await import(pathToFileURL(join(dist, 'report/index.js')).href).catch(() => null);
-  const gates = await import(pathToFileURL(join(dist, 'report/gate.js')).href).catch(() => null);
+  // Every reporter (junit, markdown, html...) under a strict CI gate.
+  const { FORMATS, reporters } = await import(pathToFileURL(join(dist, 'report/index.js')).href);
+  const { gate } = await import(pathToFileURL(join(dist, 'report/gate.js')).href);
+  const { rules } = await import(pathToFileURL(join(dist, 'rules/index.js')).href);
+  const ruleList = rules.map((r) => ({ id: r.id, kind: r.kind }));
   const strictGate = { failOn: 'incomplete', minFlows: 1, expectRs: 2 };
 
   // tmpfs when there is one: a case writes one small file.
@@ -343,10 +345,11 @@ async function main() {
     const result = await checkCaptures([file]);
     formatJson(result);
     formatTable(result, { style: plainStyle, allFlows: true, timeline: true });
-    if (reportIndex?.render && gates?.gate) {
-      const gateResult = gates.gate(result, strictGate);
-      for (const format of reportIndex.FORMATS) reportIndex.render(format, result, { gate: strictGate, gateResult, allFlows: true, timeline: true });
-    }
+    const gateResult = gate(result, strictGate);
+    const options = { style: plainStyle, allFlows: true, timeline: true, rules: ruleList, gate: strictGate, gateResult };
+    let written = 0;
+    for (const format of FORMATS) reporters[format](result, options, (text) => (written += text.length));
+    if (written === 0) throw new Error('the reporters wrote nothing');
     const used = process.cpuUsage(t0);
     const ms = (used.user + used.system) / 1000;
     return { result, ms };

@@ -5,7 +5,7 @@
 import type { CheckResult } from '../engine/result.js';
 import { isDefaultGate, type GateOptions, type GateResult } from './gate.js';
 import { formatHtml } from './html.js';
-import { formatJson } from './json.js';
+import { writeJson } from './json.js';
 import type { LadderData } from './ladder.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
@@ -26,8 +26,9 @@ export interface ReportOptions {
 }
 
 /**
- * Writes the report through `write`, in one piece or several (the table streams its rows), so
- * a long report goes out as it is made instead of being held whole.
+ * Writes the report through `write`, in one piece or several (the table streams its rows, the
+ * JSON its flows and findings), so a long report goes out as it is made instead of being held
+ * whole.
  */
 export type Reporter = (result: CheckResult, options: ReportOptions, write: (text: string) => void) => void;
 
@@ -42,7 +43,7 @@ function tableReporter(result: CheckResult, options: ReportOptions, write: (text
 
 export const reporters = {
   table: tableReporter,
-  json: (result, _options, write) => write(formatJson(result)),
+  json: (result, _options, write) => writeJson(result, write),
   junit: (result, options, write) => write(formatJunit(result, { rules: options.rules, gate: options.gate })),
   markdown: (result, options, write) => write(formatMarkdown(result, { gate: options.gate, gateResult: options.gateResult })),
   html: (result, options, write) => write(formatHtml(result, options.ladders ? { ladders: options.ladders } : {})),

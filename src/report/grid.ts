@@ -7,22 +7,28 @@
  * would take minutes. Small tables (balance per real server) still go through cli-table3;
  * test/report/grid.test.ts holds this renderer to cli-table3's output.
  */
+import stringWidth from 'string-width';
 
-// SGR sequences (colours), which take no columns.
-const SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
-// A high surrogate: the first half of a character that is two UTF-16 units.
-const SURROGATE = /[\ud800-\udbff]/;
+// Anything but printable ASCII: colours, control characters, ✓ ✗, wide characters (a capture's
+// file name in a multi-capture frame reference may hold any).
+const NOT_PLAIN = /[^\u0020-\u007e]/;
+
+/** Widths of the lines that are not plain ASCII; they repeat (verdict cells), so one lookup each. */
+const widthCache = new Map<string, number>();
 
 /**
- * Columns a line takes on a terminal. Every character of a report cell (addresses, rule names,
- * ✓ ✗ ?) is one column wide, so this counts characters: UTF-16 units, unless the line has
- * colours or characters outside the BMP (rare; counted the slow way).
+ * Columns a line takes on a terminal, as cli-table3 counts them: plain ASCII is its length;
+ * anything else goes through string-width, the library cli-table3 itself uses (colours take
+ * no columns, East Asian wide characters and emoji two).
  */
 function lineWidth(line: string): number {
-  if (line.indexOf('\u001b') < 0 && !SURROGATE.test(line)) return line.length;
-  let n = 0;
-  for (const _ of line.replace(SGR, '')) n++;
-  return n;
+  if (!NOT_PLAIN.test(line)) return line.length;
+  let width = widthCache.get(line);
+  if (width === undefined) {
+    width = stringWidth(line);
+    if (widthCache.size < 4096) widthCache.set(line, width);
+  }
+  return width;
 }
 
 /** The widest line of a cell. */

@@ -24,6 +24,15 @@ describe('renderGrid draws what cli-table3 draws', () => {
     expect(renderGrid(head, rows)).toBe(cliTable3(head, rows));
   });
 
+  it('for wide characters, emoji and control characters (file names in multi-capture frame references)', () => {
+    const odd = [
+      ['测试抓包.pcap#12', '✓ pass', ''],
+      ['🙂.pcap#3', colourStyle.yellow('? incomplete'), 'rs-arp-reply-vip: 数据.pcap#7'],
+      ['tab\there', 'x', 'é accent'],
+    ];
+    expect(renderGrid(head, [...rows, ...odd])).toBe(cliTable3(head, [...rows, ...odd]));
+  });
+
   it('for one row, and for none', () => {
     expect(renderGrid(head, rows.slice(0, 1))).toBe(cliTable3(head, rows.slice(0, 1)));
     expect(renderGrid(head, [])).toBe(cliTable3(head, []));

@@ -6,7 +6,7 @@ import { buildGivenTopology } from '../engine/given.js';
 import type { CheckResult, Finding } from '../engine/result.js';
 import { UsageError } from '../engine/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
-import { FORMATS, isFormat, reporters, type FormatName } from '../report/index.js';
+import { FORMATS, isFormat, reporters, type FormatName, type ReportOptions } from '../report/index.js';
 import { colourStyle, plainStyle, wantColour } from '../report/style.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
@@ -204,15 +204,19 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     gate: gateOptions,
     gateResult,
   };
+  /** A report goes out in buffered pieces as the reporter makes them (see Reporter). */
+  const writeReport = (fd: number, format: FormatName, options: ReportOptions): void => {
+    const out = new OutputBuffer(fd);
+    reporters[format](result, options, (text) => out.write(text));
+    out.flush();
+  };
   // Files first: an unwritable path is a usage error and should not follow a full report.
   for (const o of outputs) {
     if (o.file === null) continue;
     let fd: number | undefined;
     try {
       fd = openSync(o.file, 'w');
-      const out = new OutputBuffer(fd);
-      reporters[o.format](result, { ...base, style: plainStyle }, (text) => out.write(text));
-      out.flush();
+      writeReport(fd, o.format, { ...base, style: plainStyle });
     } catch (err) {
       throw new UsageError(`${o.flag}: cannot write ${o.file}: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
     } finally {
@@ -222,9 +226,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   const toStdout = outputs.find((o) => o.file === null);
   if (toStdout) {
     const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
-    const out = new OutputBuffer();
-    reporters[toStdout.format](result, { ...base, style }, (text) => out.write(text));
-    out.flush();
+    writeReport(1, toStdout.format, { ...base, style });
   }
   if (args.writeEvidence !== undefined) {
     let summary;

@@ -159,10 +159,6 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
   }
   // The key leaves out what a misbehaving director might rewrite (destination, IP id, TTL),
   // so such a copy is still paired with its original and the difference can be named.
-  let k = Math.imul(out.ipSrc | 0, 0x9e3779b1);
-  k = Math.imul(k ^ out.srcPort, 0x85ebca77);
-  k = Math.imul(k ^ (out.seq | 0), 0xc2b2ae3d);
-  k = Math.imul(k ^ (out.ack | 0), 0x27d4eb2f);
   out.key = copyKeyOf(out.ipSrc | 0, Math.floor(out.ipSrc / 0x100000000) & 0xffff, out.srcPort, out.seq | 0, out.ack | 0, proto);
   return true;
 }

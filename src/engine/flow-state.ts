@@ -74,9 +74,8 @@ export interface RawCopyDifference {
 }
 
 /**
- * A frame's addresses as LegTable.find() needs them, in one object rather than as arguments:
- * addresses above 2^31 and 48-bit MACs are heap numbers once passed to a call that is not
- * inlined, an allocation per frame.
+ * A frame's endpoints as LegTable.find() needs them, in one object rather than as a dozen
+ * arguments: addresses as int32 parts (see low32), ports, and the cooked-capture direction.
  */
 export interface LegEndpoints {
   readonly srcMacLo: number;
@@ -87,10 +86,6 @@ export interface LegEndpoints {
   readonly srcIpHi: number;
   readonly dstIpLo: number;
   readonly dstIpHi: number;
-  readonly srcMac: number;
-  readonly dstMac: number;
-  readonly srcIp: number;
-  readonly dstIp: number;
   readonly srcPort: number;
   readonly dstPort: number;
   readonly outgoing: boolean;

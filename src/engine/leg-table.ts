@@ -75,8 +75,6 @@ export class LegTable {
   /** Records handed out at least once; those beyond are untouched. */
   private used = 0;
   private freeHead = -1;
-  /** Records in use. */
-  size = 0;
   /** The Leg objects materialize() fills, shared by all flows. */
   private readonly list: { legs: Leg[]; count: number } = { legs: [], count: 0 };
 
@@ -211,7 +209,6 @@ export class LegTable {
       this.owner[id] = null;
       hot[id * HOT + NEXT] = this.freeHead;
       this.freeHead = id;
-      this.size--;
       id = next;
     }
     flow.firstLeg = -1;
@@ -227,7 +224,6 @@ export class LegTable {
       if (this.used === this.capacity) this.grow(this.capacity * 2);
       id = this.used++;
     }
-    this.size++;
     const hot = this.hot;
     const r = id * HOT;
     hot[r + SRC_MAC_LO] = e.srcMacLo;

@@ -146,7 +146,7 @@ export class Judge {
       if (ax !== ay) return ax - ay;
       const [cx, fx] = firstOf(x.f);
       const [cy, fy] = firstOf(y.f);
-      return cx - cy || fx - fy || x.f.rule.localeCompare(y.f.rule);
+      return cx - cy || fx - fy || (x.f.rule < y.f.rule ? -1 : x.f.rule > y.f.rule ? 1 : 0);
     });
     const newIndex = new Map<number, number>();
     order.forEach((o, n) => newIndex.set(o.i, n));

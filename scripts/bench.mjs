@@ -114,9 +114,9 @@ const MODES = [
   {
     id: 'f',
     name: 'lvs-pcap check (full analysis, table)',
-    // The bundle bin/lvs-pcap.js runs (scripts/bundle.mjs), as the installed command loads it.
-    available: () => distHas('cli/lvs-pcap.mjs') || 'dist/cli/lvs-pcap.mjs missing (npm run build)',
-    cmd: (f) => [process.execPath, join(args.dist, 'cli', 'lvs-pcap.mjs'), 'check', f],
+    // What bin/lvs-pcap.js runs: the bundle (scripts/bundle.mjs) from its code cache.
+    available: () => distHas('cli/lvs-pcap.cjs') || 'dist/cli/lvs-pcap.cjs missing (npm run build)',
+    cmd: (f) => [process.execPath, join(args.dist, 'cli', 'launch.js'), 'check', f],
     // Exit 1 is a verdict (findings), not a failure of the run.
     okCodes: [0, 1],
     target: true,

@@ -167,6 +167,8 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
 const OUTGOING = 1;
 const COPIED = 2;
 const INITIAL_CAPACITY = 4096;
+/** Distinct destination MACs of remembered frames tracked before the pre-filter gives up. */
+const MAX_TARGETS = 16;
 
 /**
  * The frames of the last COPY_WINDOW_SECONDS, oldest first, in a ring of typed-array columns
@@ -356,6 +358,17 @@ export class CopyMatcher {
   private readonly scratch = new PacketFacts();
   /** Whether `scratch` holds the facts of the frame last offered (the fast path may skip them). */
   private scratchRead = false;
+  /**
+   * The destination MACs of every frame ever remembered: a copy is sent by the MAC its
+   * original was addressed to, so a frame from any other MAC (an RS's reply, a client's
+   * request) is not looked up at all. A handful on a DR segment (the directors); past
+   * MAX_TARGETS the filter is off. `cookedTargets`: an original without an Ethernet header
+   * (Linux cooked capture), whose copy is matched by direction instead.
+   */
+  private readonly targets = new Float64Array(MAX_TARGETS);
+  private targetCount = 0;
+  private cookedTargets = false;
+  private filterOff = false;
   constructor(
     private readonly book: AddressBook,
     private readonly legs: LegTable,
@@ -367,10 +380,11 @@ export class CopyMatcher {
    * hashed when it has a candidate original (or is remembered): replies never are.
    */
   offer(f: DecodedFrame): CopyMatch | null {
+    this.scratchRead = false;
+    if (!this.filterOff && !this.mayBeCopy(f)) return null;
     const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
     const ring = this.ring;
     let row = -1;
-    this.scratchRead = false;
     if (!tunnel && f.ipVersion === 4 && f.ipProto === 6 && f.tcpSeq >= 0 && f.ipTotalLength >= f.ipHeaderLength + 20) {
       // The same key readPacketFacts computes for this frame (its seq and ack are the decoded ones).
       row = ring.index.get(copyKeyOf(f.ipSrc | 0, 0, f.srcPort, f.tcpSeq | 0, f.tcpAck | 0, 6));
@@ -432,6 +446,27 @@ export class CopyMatcher {
     ring.leg[row] = leg;
     ring.legGeneration[row] = this.legs.generationOf(leg);
     ring.index.set(facts.key, row);
+    if (!this.filterOff) this.noteTarget(f.ethDst);
+  }
+
+  /** Whether `f` was sent by a MAC some remembered frame was addressed to (see `targets`). */
+  private mayBeCopy(f: DecodedFrame): boolean {
+    const src = f.ethSrc;
+    if (this.cookedTargets && (src === -1 || f.sllPacketType === SllPacketType.Outgoing)) return true;
+    const targets = this.targets;
+    for (let i = 0; i < this.targetCount; i++) if (targets[i] === src) return true;
+    return false;
+  }
+
+  private noteTarget(mac: number): void {
+    if (mac === -1) {
+      this.cookedTargets = true;
+      return;
+    }
+    const targets = this.targets;
+    for (let i = 0; i < this.targetCount; i++) if (targets[i] === mac) return;
+    if (this.targetCount === MAX_TARGETS) this.filterOff = true;
+    else targets[this.targetCount++] = mac;
   }
 
   /** Closes the window of every frame older than `now - window` (all with now = Infinity). */

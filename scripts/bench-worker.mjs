@@ -65,7 +65,8 @@ const MODES = {
   async check(file) {
     const { checkCaptures } = await lib('engine/check.js');
     const maxFlows = process.env.BENCH_MAX_FLOWS ? Number(process.env.BENCH_MAX_FLOWS) : undefined;
-    const r = await checkCaptures([file], maxFlows !== undefined ? { maxFlows } : {});
+    // As `lvs-pcap check` with its table: passing flows are counted, not listed.
+    const r = await checkCaptures([file], { passingFlows: 0, ...(maxFlows !== undefined ? { maxFlows } : {}) });
     return { frames: r.summary.frames, bytes: r.captures[0]?.bytes ?? 0, check: r.summary.flows, flows: r.summary.flows, evictedFlows: r.summary.evictedFlows, verdict: r.verdict };
   },
 

@@ -184,6 +184,8 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
       ...(maxFlows !== undefined ? { maxFlows } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
       ...(args.follow ? { onFinding: (f: Finding) => writeAll(1, `${followLine(args.captures, f)}\n`, () => undefined) } : {}),
+      // Tables without --all-flows show passing flows as a count only: none need a report.
+      ...(outputs.every((o) => o.format === 'table') && !args.allFlows ? { passingFlows: 0 } : {}),
     });
   } finally {
     process.off('SIGINT', onSigint);

@@ -44,6 +44,8 @@ export interface AnalyzerOptions {
   eager?: boolean;
   /** Called with each finding as soon as it is certain (a flow's when the flow ends). */
   onFinding?: (finding: Finding) => void;
+  /** Passing flows to list in the result, at most (default MAX_LISTED_PASSING). */
+  passingFlows?: number;
 }
 
 /** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
@@ -412,7 +414,7 @@ export class Analyzer {
   }
 
   private startJudging(now: number): void {
-    this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
+    this.judge = new Judge(this, this.options);
     for (const flow of this.ended) {
       this.judgeEnded(flow, now);
       this.recycle(flow);
@@ -475,7 +477,7 @@ export class Analyzer {
     this.flows.clear();
     this.liveFlows = 0;
     for (const flow of remaining) this.paths.fold(flow, this.legs.materialize(flow));
-    if (this.judge === null) this.judge = new Judge(this, this.options.labels, this.options.rules, this.options.onFinding);
+    if (this.judge === null) this.judge = new Judge(this, this.options);
     else this.judge.refresh();
     remaining.sort(byFirstFrame);
     for (const flow of remaining) this.judgeEnded(flow, end);

@@ -37,6 +37,13 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Progress per capture, in raw bytes read, with the frames analysed so far (all captures). */
   onProgress?: (capture: number, bytesRead: number, totalBytes: number | undefined, frames: number) => void;
+  /**
+   * Passing flows to list in `flows`, at most (default 10,000); the rest are only counted
+   * (summary.flowsByVerdict, summary.unlistedFlows). 0 when the report shows a count of them
+   * only, as the table does without --all-flows: on the 1M-frame bench capture the 10,000
+   * reports nobody read cost 9% of the check's time and 23 MB of its peak memory.
+   */
+  passingFlows?: number;
 }
 
 export async function checkCaptures(paths: readonly string[], options: CheckOptions = {}): Promise<CheckResult> {
@@ -45,6 +52,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     labels: [...paths],
     ...(options.maxFlows !== undefined ? { maxFlows: options.maxFlows } : {}),
     ...(options.onFinding ? { eager: true, onFinding: options.onFinding } : {}),
+    ...(options.passingFlows !== undefined ? { passingFlows: options.passingFlows } : {}),
   });
   const signal = options.signal;
   /** An interrupted read still counts: report what arrived, with a note instead of the reader's summary. */

@@ -19,7 +19,10 @@ import { serviceLabel } from './service-label.js';
 import type { AddressView, AnalysisView, ClaimEvent, FlowView, LegRole, LegView, VantagePoint } from './views.js';
 import { REPLY_WAIT_SECONDS } from './views.js';
 
-/** Passing flows listed one by one (the rest are counted); failing and incomplete ones up to MAX_LISTED_FLOWS. */
+/**
+ * Passing flows listed one by one by default (the rest are counted; see JudgeOptions); failing
+ * and incomplete ones up to MAX_LISTED_FLOWS.
+ */
 export const MAX_LISTED_PASSING = 10_000;
 export const MAX_LISTED_FLOWS = 50_000;
 /** Distinct clients counted exactly up to this many (the report then says "at least"). */
@@ -42,6 +45,14 @@ export interface Judgement {
 }
 
 const frameRef = (capture: number, frame: number): FrameRef => ({ capture, frame });
+
+export interface JudgeOptions {
+  labels: readonly string[];
+  rules: readonly Rule[];
+  onFinding?: (finding: Finding) => void;
+  /** Passing flows to list in the judgement, at most (default MAX_LISTED_PASSING). */
+  passingFlows?: number;
+}
 
 export class Judge {
   private resolution: Resolution;
@@ -70,12 +81,18 @@ export class Judge {
   private readonly ipTexts = new Map<number, string>();
   private readonly balance: BalanceTracker;
 
+  private readonly labels: readonly string[];
+  private readonly onFinding: ((finding: Finding) => void) | undefined;
+  private readonly passingFlows: number;
+
   constructor(
     private readonly facts: Facts,
-    private readonly labels: readonly string[],
-    rules: readonly Rule[],
-    private readonly onFinding?: (finding: Finding) => void,
+    options: JudgeOptions,
   ) {
+    this.labels = options.labels;
+    this.onFinding = options.onFinding;
+    this.passingFlows = options.passingFlows ?? MAX_LISTED_PASSING;
+    const rules = options.rules;
     this.resolution = resolve(facts);
     this.analysis = this.makeAnalysis();
     this.balance = new BalanceTracker(facts.given);
@@ -387,7 +404,7 @@ export class Judge {
       else this.clients6.add(flow.clientIp);
     }
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
-    const listed = verdict === 'pass' ? this.listedPassing < MAX_LISTED_PASSING : this.reports.length < MAX_LISTED_FLOWS;
+    const listed = verdict === 'pass' ? this.listedPassing < this.passingFlows : this.reports.length < MAX_LISTED_FLOWS;
     if (!listed) {
       this.unlisted++;
       return rsMacs[0];

@@ -134,7 +134,11 @@ export interface CheckSummary {
   unsupportedLinkTypes: Record<string, number>;
   /** Flows the bounded flow table had to judge early (see --max-flows). */
   evictedFlows: number;
-  /** Flows judged and counted but not listed in `flows` (passing flows beyond 10,000, any beyond 50,000). */
+  /**
+   * Flows judged and counted but not listed in `flows`: passing flows beyond the
+   * `passingFlows` option (10,000 by default; the CLI's table without --all-flows lists none),
+   * any beyond 50,000.
+   */
   unlistedFlows: number;
   /** Findings counted but not kept, per rule (beyond 10,000 per rule). */
   suppressedFindings: Record<string, number>;

@@ -54,11 +54,16 @@ export function writeTable(result: CheckResult, options: TableOptions, writeLine
   if (shown.length > 0) {
     writeGrid(FLOW_TABLE_HEAD, shown.map((f) => flowTableRow(result, f, s)), emit);
   }
-  const hidden = flows.length - shown.length;
-  if (hidden > 0) emit(s.dim(`${plural(hidden, 'passing flow')} not listed (--all-flows lists them)`));
-  if (result.summary.unlistedFlows > 0) {
-    emit(s.dim(`${plural(result.summary.unlistedFlows, 'more flow')} judged and counted but not kept for listing (large capture)`));
+  // Without --all-flows every passing flow is a count, whether the result lists it or not
+  // (the CLI then has none listed: see CheckOptions.passingFlows); the "not kept" line is left
+  // with the failing and incomplete flows beyond the listing bound.
+  let notKept = result.summary.unlistedFlows;
+  if (!options.allFlows && v.pass > 0) {
+    const passingListed = flows.length - shown.length;
+    notKept -= v.pass - passingListed;
+    emit(s.dim(`${plural(v.pass, 'passing flow')} not listed (--all-flows lists them)`));
   }
+  if (notKept > 0) emit(s.dim(`${plural(notKept, 'more flow')} judged and counted but not kept for listing (large capture)`));
   if (result.summary.evictedFlows > 0) {
     emit(s.yellow(`note: the flow table was full: ${plural(result.summary.evictedFlows, 'flow')} judged before their end (--max-flows)`));
   }

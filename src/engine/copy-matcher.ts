@@ -226,16 +226,21 @@ class PendingRing {
   }
 
   private resize(capacity: number): void {
-    const old = this.capacity;
-    const order = (from: number): number => (this.head + from) & (old - 1);
+    // The rows in order, oldest first: the run from head to the end of the old arrays, then the
+    // wrapped part from their start (two native copies per column, not a loop per row).
+    const head = this.head;
+    const firstRun = Math.min(this.size, this.capacity - head);
+    const wrapped = this.size - firstRun;
     const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(capacity);
-      for (let i = 0; i < this.size; i++) b[i] = a[order(i)]!;
+      b.set(a.subarray(head, head + firstRun));
+      b.set(a.subarray(0, wrapped), firstRun);
       return b;
     };
     const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
       const b = new Int32Array(capacity);
-      for (let i = 0; i < this.size; i++) b[i] = a[order(i)]!;
+      b.set(a.subarray(head, head + firstRun));
+      b.set(a.subarray(0, wrapped), firstRun);
       return b;
     };
     this.time = f64(this.time);
@@ -259,7 +264,8 @@ class PendingRing {
     this.legGeneration = i32(this.legGeneration);
     this.leg = i32(this.leg);
     const flags = new Uint8Array(capacity);
-    for (let i = 0; i < this.size; i++) flags[i] = this.flags[order(i)]!;
+    flags.set(this.flags.subarray(head, head + firstRun));
+    flags.set(this.flags.subarray(0, wrapped), firstRun);
     this.flags = flags;
     this.capacity = capacity;
     this.head = 0;

@@ -64,6 +64,8 @@ const MODES = {
    */
   async check(file) {
     const { checkCaptures } = await lib('engine/check.js');
+    // As `lvs-pcap check` runs (src/cli/launch.ts).
+    (await lib('cli/young-generation.js')).keepYoungGenerationSmall();
     const maxFlows = process.env.BENCH_MAX_FLOWS ? Number(process.env.BENCH_MAX_FLOWS) : undefined;
     // As `lvs-pcap check` with its table: passing flows are counted, not listed.
     const r = await checkCaptures([file], { passingFlows: 0, ...(maxFlows !== undefined ? { maxFlows } : {}) });

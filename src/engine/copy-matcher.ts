@@ -166,6 +166,8 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
 /** Column flags of a pending frame. */
 const OUTGOING = 1;
 const COPIED = 2;
+/** The row is in the key index (see PendingRing.newest). */
+const INDEXED = 4;
 const INITIAL_CAPACITY = 4096;
 /** Distinct destination MACs of remembered frames tracked before the pre-filter gives up. */
 const MAX_TARGETS = 16;
@@ -175,7 +177,14 @@ const MAX_TARGETS = 16;
  * (one row per frame) rather than one object per frame: at 100k frames/s the window holds
  * tens of thousands of rows, and as objects (with their 48-bit MACs and 32-bit addresses as
  * heap numbers) they lived just long enough to be promoted and were a large share of the
- * garbage. `index` maps a key to the newest row with that key.
+ * garbage. `index` maps a key to the newest indexed row with that key.
+ *
+ * The newest row stays out of the index until another frame is remembered (`newest`): a
+ * director's copy usually follows its original at once, and a row matched while it is the
+ * newest is never indexed, which saves the index its three random accesses (insert, lookup,
+ * delete at expiry) for most frames. A lookup tries that row first, so it still finds the
+ * newest row with a key; a copy of an identical, older frame (a retransmission) can then pair
+ * with that frame rather than with the one already matched.
  */
 class PendingRing {
   capacity = 0;
@@ -206,6 +215,8 @@ class PendingRing {
   /** The leg's generation when remembered: a freed and reused record is another flow's. */
   legGeneration = new Int32Array(0);
   readonly index = new RowIndex(INITIAL_CAPACITY, this);
+  /** The newest row while it is not in the index yet, else -1. */
+  newest = -1;
 
   constructor() {
     this.resize(INITIAL_CAPACITY);
@@ -221,11 +232,31 @@ class PendingRing {
 
   /** Drops the oldest row. */
   shift(): void {
+    if (this.head === this.newest) this.newest = -1;
     this.head = (this.head + 1) & (this.capacity - 1);
     this.size--;
   }
 
+  /** The newest row with `key`, or -1. */
+  lookup(key: number): number {
+    const newest = this.newest;
+    if (newest >= 0 && this.key[newest] === key) return newest;
+    return this.index.get(key);
+  }
+
+  /** Indexes the newest row before another is added, unless it was matched already. */
+  settleNewest(): void {
+    const row = this.newest;
+    if (row < 0) return;
+    this.newest = -1;
+    if ((this.flags[row]! & COPIED) !== 0) return;
+    this.index.set(this.key[row]!, row);
+    this.flags[row] = this.flags[row]! | INDEXED;
+  }
+
   private resize(capacity: number): void {
+    // Called from push() with the newest row already settled.
+    this.settleNewest();
     // The rows in order, oldest first: the run from head to the end of the old arrays, then the
     // wrapped part from their start (two native copies per column, not a loop per row).
     const head = this.head;
@@ -269,9 +300,9 @@ class PendingRing {
     this.flags = flags;
     this.capacity = capacity;
     this.head = 0;
-    // Rows moved: re-index them, oldest first, so the newest row of a key wins as before.
+    // Rows moved: re-index the indexed ones, oldest first, so the newest row of a key wins as before.
     this.index.reset(capacity);
-    for (let i = 0; i < this.size; i++) this.index.set(this.key[i]!, i);
+    for (let i = 0; i < this.size; i++) if ((this.flags[i]! & INDEXED) !== 0) this.index.set(this.key[i]!, i);
   }
 }
 
@@ -393,13 +424,13 @@ export class CopyMatcher {
     let row = -1;
     if (!tunnel && f.ipVersion === 4 && f.ipProto === 6 && f.tcpSeq >= 0 && f.ipTotalLength >= f.ipHeaderLength + 20) {
       // The same key readPacketFacts computes for this frame (its seq and ack are the decoded ones).
-      row = ring.index.get(copyKeyOf(f.ipSrc | 0, 0, f.srcPort, f.tcpSeq | 0, f.tcpAck | 0, 6));
+      row = ring.lookup(copyKeyOf(f.ipSrc | 0, 0, f.srcPort, f.tcpSeq | 0, f.tcpAck | 0, 6));
       if (row < 0) return null;
     }
     const facts = this.scratch;
     if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return null;
     this.scratchRead = true;
-    if (row < 0) row = ring.index.get(facts.key);
+    if (row < 0) row = ring.lookup(facts.key);
     if (row < 0) return null;
     const outgoing = f.sllPacketType === SllPacketType.Outgoing;
     const rowFlags = ring.flags[row]!;
@@ -429,6 +460,7 @@ export class CopyMatcher {
       if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return;
     }
     const ring = this.ring;
+    ring.settleNewest();
     const row = ring.push();
     ring.time[row] = this.now;
     ring.ethSrc[row] = f.ethSrc;
@@ -451,7 +483,7 @@ export class CopyMatcher {
     ring.flags[row] = f.sllPacketType === SllPacketType.Outgoing ? OUTGOING : 0;
     ring.leg[row] = leg;
     ring.legGeneration[row] = this.legs.generationOf(leg);
-    ring.index.set(facts.key, row);
+    ring.newest = row;
     if (!this.filterOff) this.noteTarget(f.ethDst);
   }
 
@@ -482,8 +514,7 @@ export class CopyMatcher {
     while (ring.size > 0 && ring.time[ring.head]! < limit) {
       const row = ring.head;
       if ((ring.flags[row]! & COPIED) === 0) this.legs.uncopied(ring.leg[row]!, ring.legGeneration[row]!, ring.frameNumber[row]!, ring.capture[row]!);
-      const key = ring.key[row]!;
-      ring.index.deleteRow(key, row);
+      if ((ring.flags[row]! & INDEXED) !== 0) ring.index.deleteRow(ring.key[row]!, row);
       ring.shift();
     }
   }

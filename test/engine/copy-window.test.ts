@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/engine/check.js';
-import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, ethernet, fixIpv4Checksum, frameAt, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
+import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, drConversation, ethernet, fixIpv4Checksum, frameAt, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-window-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,5 +37,44 @@ describe('copy window ring', () => {
     const result = await checkCaptures([path], {});
     const vip = result.topology.vips.find((v) => v.ip === VIP);
     expect(vip?.evidence).toContain('8000 client packets re-sent by the director');
+  });
+});
+
+describe('copy window, identical frames', () => {
+  /** A client segment with sequence number `seq` and IP id `id`, and the director's copy of it. */
+  function segment(seq: number, id: number, micros: number): [TestFrame, TestFrame] {
+    const ip = ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, ttl: 64, id, payload: tcp({ srcPort: 40000, dstPort: 80, flags: 'P.', seq, ack: 1, payload: new Uint8Array(20) }) });
+    const copy = ip.slice();
+    copy[8] = copy[8]! - 1;
+    fixIpv4Checksum(copy);
+    return [
+      frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: ip }), T0, micros * 1000, `original id ${id}`),
+      frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy }), T0, (micros + 5) * 1000, `copy id ${id}`),
+    ];
+  }
+
+  it('pairs a late copy with its own original when a retransmission was copied first', async () => {
+    // The client sends a segment and retransmits it; the director forwards the retransmission
+    // first and the first transmission late, after the client's next segment.
+    const [first, firstCopy] = segment(5000, 1, 0);
+    const [retransmission, retransmissionCopy] = segment(5000, 2, 100);
+    const [next, nextCopy] = segment(5020, 3, 200);
+    // The server's ACK 1.5 s on: the originals' one-second windows have closed by then.
+    const ack = ipv4({ src: VIP, dst: CLIENT.ip, proto: IpProto.TCP, id: 9, payload: tcp({ srcPort: 80, dstPort: 40000, flags: '.', seq: 1, ack: 5040 }) });
+    const serverAck = frameAt(ethernet({ src: RS1.mac, dst: CLIENT.mac, etherType: EtherType.IPv4, payload: ack }), T0 + 1, 500_000_000, 'rs ACK');
+    // A whole conversation before, so the capture shows itself as a mirror of the director's
+    // forwarding (the not-forwarded rule only judges where copies could be seen).
+    const before = drConversation({ clientPort: 41000, startSeconds: T0 - 10 });
+    const frames = [...before, first, retransmission, retransmissionCopy, next, firstCopy, nextCopy, serverAck];
+    const path = join(dir, 'late-copy.pcap');
+    writeFileSync(path, toPcap(frames));
+    const result = await checkCaptures([path], {
+      given: { services: [{ vip: VIP, port: 80, proto: 'tcp' }], directorMacs: [DIRECTOR.mac], realServers: [{ ip: RS1.ip, mac: RS1.mac }], sources: [] },
+    });
+    // Every original found its copy: nothing uncopied (not-forwarded), and no copy compared
+    // with the wrong original (an IP id "changed" by the director).
+    expect(result.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
+    const flow = result.flows.find((f) => f.client.port === 40000);
+    expect(flow?.packets.forwarded).toBe(3);
   });
 });

@@ -16,7 +16,7 @@ export default defineRule({
     observability: "needs the director's egress: a mirror port or a capture on the director",
   },
   messages: {
-    dropped: '{count} client packet{s} to the director were not forwarded to any real server (first: frame {frame})',
+    dropped: '{count} client packet{s} to the director {were} not forwarded to any real server (first: frame {frame})',
   },
   create(context) {
     return {
@@ -32,7 +32,7 @@ export default defineRule({
         if (first === null) return;
         context.report({
           messageId: 'dropped',
-          data: { count, s: count === 1 ? '' : 's', frame: first.frame, vip: flow.vip.ip, port: flow.vip.port },
+          data: { count, s: count === 1 ? '' : 's', were: count === 1 ? 'was' : 'were', frame: first.frame, vip: flow.vip.ip, port: flow.vip.port },
           frames: [first],
         });
       },

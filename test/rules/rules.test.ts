@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   arpReply,
   arpRequest,
@@ -133,6 +133,17 @@ describe('not-forwarded', () => {
       frames,
       errors: [{ messageId: 'dropped', frames: [healthy.length + 1] }],
     });
+  });
+  it('invalid: one packet of a flow is not forwarded, and the message counts it in the singular', async () => {
+    const healthy = drConversation({ clientPort: 40001 });
+    const oneLost = drConversation({ clientPort: 40003, startSeconds: T0 + 1 }).filter((f) => f.note !== 'director->rs copy of request');
+    const frames = capture(healthy, oneLost, [tail(5)]);
+    const result = await expectRule('not-forwarded', {
+      name: 'one-lost',
+      frames,
+      errors: [{ messageId: 'dropped', frames: [frameOf(frames, 'client->director request', healthy.length)] }],
+    });
+    expect(result.findings.find((f) => f.rule === 'not-forwarded')?.message).toMatch(/^1 client packet to the director was not forwarded/);
   });
   it('valid: the last client packet of a capture cut right after it is not judged', async () => {
     const frames = drConversation().slice(0, 1);

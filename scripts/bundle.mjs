@@ -12,7 +12,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,6 +39,11 @@ appendFileSync(BUNDLE, `//# lvs-pcap-bundle ${id}\n`);
 
 // The cache holds the functions compiled by the time it is written: those of a real check.
 rmSync(CACHE, { force: true });
+if (!existsSync(WARM_UP[1])) {
+  // A tree without the fixtures (a partial copy): the CLI starts without a cache, just slower.
+  console.error(`bundle.mjs: ${WARM_UP[1]} is missing; no code cache written`);
+  process.exit(0);
+}
 const warmUp = `
   import { loadBundle } from ${JSON.stringify(`${root}dist/cli/code-cache.js`)};
   const bundle = loadBundle(${JSON.stringify(BUNDLE)}, ${JSON.stringify(CACHE)});
@@ -47,7 +52,7 @@ const warmUp = `
   bundle.run();
 `;
 const run = spawnSync(process.execPath, ['--input-type=module', '-e', warmUp], { stdio: ['ignore', 'ignore', 'inherit'] });
-// Exit 1 would be findings; the healthy capture has none.
+// Exit 1 would be findings; the healthy capture has none. Anything else is a broken bundle.
 if (run.status !== 0) {
   rmSync(CACHE, { force: true });
   console.error(`bundle.mjs: the warm-up run exited with ${run.status ?? run.signal}; no code cache written`);

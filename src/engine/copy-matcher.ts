@@ -222,8 +222,12 @@ class PendingRing {
     this.resize(INITIAL_CAPACITY);
   }
 
-  /** Appends a row (growing the ring when full) and returns it. */
+  /**
+   * Appends a row (growing the ring when full) and returns it; the caller makes it `newest`.
+   * The row that was newest goes into the index first (unless it was matched already).
+   */
   push(): number {
+    this.settleNewest();
     if (this.size === this.capacity) this.resize(this.capacity * 2);
     const row = (this.head + this.size) & (this.capacity - 1);
     this.size++;
@@ -245,7 +249,7 @@ class PendingRing {
   }
 
   /** Indexes the newest row before another is added, unless it was matched already. */
-  settleNewest(): void {
+  private settleNewest(): void {
     const row = this.newest;
     if (row < 0) return;
     this.newest = -1;
@@ -254,9 +258,8 @@ class PendingRing {
     this.flags[row] = this.flags[row]! | INDEXED;
   }
 
+  /** From push() once the newest row is settled (every row is then INDEXED or COPIED), or empty. */
   private resize(capacity: number): void {
-    // Called from push() with the newest row already settled.
-    this.settleNewest();
     // The rows in order, oldest first: the run from head to the end of the old arrays, then the
     // wrapped part from their start (two native copies per column, not a loop per row).
     const head = this.head;
@@ -460,7 +463,6 @@ export class CopyMatcher {
       if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return;
     }
     const ring = this.ring;
-    ring.settleNewest();
     const row = ring.push();
     ring.time[row] = this.now;
     ring.ethSrc[row] = f.ethSrc;

@@ -10,6 +10,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
+  dirs.push(dir);
+  return dir;
+}
+
 /** A CommonJS "bundle" that records its run on globalThis, ending in an id line as the build writes it. */
 function writeBundle(dir: string, value: number, id: string | null): string {
   const path = join(dir, 'bundle.cjs');
@@ -24,8 +30,7 @@ function lastRun(): { value: number; file: string; dir: string; req: string } {
 
 describe('loadBundle', () => {
   it('runs a bundle as CommonJS, then from the cache it wrote', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const bundle = writeBundle(dir, 1, 'a'.repeat(40));
     const cache = `${bundle}.cache`;
     const first = loadBundle(bundle, cache);
@@ -41,8 +46,7 @@ describe('loadBundle', () => {
   });
 
   it('ignores a cache written for another build, and still runs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const cache = join(dir, 'bundle.cjs.cache');
     const old = loadBundle(writeBundle(dir, 1, 'a'.repeat(40)), cache);
     old.run();
@@ -55,8 +59,7 @@ describe('loadBundle', () => {
   });
 
   it('never takes a cache for a bundle without an id line, and will not write one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const bundle = writeBundle(dir, 3, null);
     writeFileSync(`${bundle}.cache`, 'x'.repeat(100));
     const loaded = loadBundle(bundle, `${bundle}.cache`);

@@ -51,16 +51,11 @@ async function drFlowAfter(decoys: number): Promise<{ vipEvidence: string; confi
 }
 
 describe('copy matcher pre-filter', () => {
-  it('finds every copy with a few other destination MACs remembered', async () => {
-    const r = await drFlowAfter(3);
-    expect(r.vipEvidence).toMatch(/re-sent by the director/);
-    expect(r.confidence).toBe('high');
-    expect(r.findings).toEqual([]);
-    expect(r.givenVerdict).toBe('pass');
-  });
-
-  it('finds every copy when the director is one destination MAC among too many to track', async () => {
-    const r = await drFlowAfter(40);
+  it.each([
+    [3, 'with a few other destination MACs remembered'],
+    [40, 'when the director is one destination MAC among too many to track'],
+  ])('finds every copy after SYNs to %i other MACs (%s)', async (decoys) => {
+    const r = await drFlowAfter(decoys);
     expect(r.vipEvidence).toMatch(/re-sent by the director/);
     expect(r.confidence).toBe('high');
     expect(r.findings).toEqual([]);

@@ -11,26 +11,40 @@ import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, drConversation, eth
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-window-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+interface Segment {
+  srcPort: number;
+  seq: number;
+  id: number;
+  micros: number;
+  copyMicros: number;
+  payload?: Uint8Array;
+}
+
 /** A client's segment to the VIP (router -> director) and the director's copy of it (-> RS). */
-function originalAndCopy(i: number, micros: number, copyMicros: number): [TestFrame, TestFrame] {
-  const ip = ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, ttl: 64, id: i & 0xffff, payload: tcp({ srcPort: 10000 + (i % 50000), dstPort: 80, flags: '.', seq: 1000 + i, ack: 1 }) });
+function originalAndCopy(o: Segment): [TestFrame, TestFrame] {
+  const flags = o.payload ? 'P.' : '.';
+  const ip = ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, ttl: 64, id: o.id, payload: tcp({ srcPort: o.srcPort, dstPort: 80, flags, seq: o.seq, ack: 1, payload: o.payload }) });
   const copy = ip.slice();
   copy[8] = copy[8]! - 1;
   fixIpv4Checksum(copy);
   return [
-    frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: ip }), T0, micros * 1000, `original ${i}`),
-    frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy }), T0, copyMicros * 1000, `copy ${i}`),
+    frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: ip }), T0, o.micros * 1000, `original id ${o.id}`),
+    frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy }), T0, o.copyMicros * 1000, `copy id ${o.id}`),
   ];
 }
+
+/** Segment i of a burst: each from its own client port. */
+const burstSegment = (i: number, micros: number, copyMicros: number): [TestFrame, TestFrame] =>
+  originalAndCopy({ srcPort: 10000 + (i % 50000), seq: 1000 + i, id: i & 0xffff, micros, copyMicros });
 
 describe('copy window ring', () => {
   it('matches every copy of a burst that wraps round the ring before it grows', async () => {
     const frames: TestFrame[] = [];
     // 3,000 frames copied at once, then gone from the window: the ring's head is now at row 3,000.
-    for (let i = 0; i < 3000; i++) frames.push(...originalAndCopy(i, i, i));
+    for (let i = 0; i < 3000; i++) frames.push(...burstSegment(i, i, i));
     // Two seconds on, 5,000 originals in a row (past the initial 4,096 rows), then their copies.
     const burst: TestFrame[][] = [];
-    for (let i = 3000; i < 8000; i++) burst.push(originalAndCopy(i, 2_000_000 + (i - 3000), 2_010_000 + (i - 3000)));
+    for (let i = 3000; i < 8000; i++) burst.push(burstSegment(i, 2_000_000 + (i - 3000), 2_010_000 + (i - 3000)));
     frames.push(...burst.map((b) => b[0]), ...burst.map((b) => b[1]));
     const path = join(dir, 'wrap.pcap');
     writeFileSync(path, toPcap(frames));
@@ -41,17 +55,9 @@ describe('copy window ring', () => {
 });
 
 describe('copy window, identical frames', () => {
-  /** A client segment with sequence number `seq` and IP id `id`, and the director's copy of it. */
-  function segment(seq: number, id: number, micros: number): [TestFrame, TestFrame] {
-    const ip = ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, ttl: 64, id, payload: tcp({ srcPort: 40000, dstPort: 80, flags: 'P.', seq, ack: 1, payload: new Uint8Array(20) }) });
-    const copy = ip.slice();
-    copy[8] = copy[8]! - 1;
-    fixIpv4Checksum(copy);
-    return [
-      frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: ip }), T0, micros * 1000, `original id ${id}`),
-      frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy }), T0, (micros + 5) * 1000, `copy id ${id}`),
-    ];
-  }
+  /** A segment of client port 40000 with sequence number `seq` and IP id `id`, copied 5 µs later. */
+  const segment = (seq: number, id: number, micros: number): [TestFrame, TestFrame] =>
+    originalAndCopy({ srcPort: 40000, seq, id, micros, copyMicros: micros + 5, payload: new Uint8Array(20) });
 
   it('pairs a late copy with its own original when a retransmission was copied first', async () => {
     // The client sends a segment and retransmits it; the director forwards the retransmission

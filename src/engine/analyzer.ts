@@ -16,10 +16,8 @@ import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from './flow-stat
 import { LegTable } from './leg-table.js';
 import type { GivenTopology } from './topology.js';
 import { VantageCounter } from './vantage.js';
-import { Judge, type Judgement } from './judge.js';
+import { Judge, type JudgeOptions, type Judgement } from './judge.js';
 import { PathBook } from './paths.js';
-import type { Rule } from '../rules/define.js';
-import type { Finding } from './result.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -36,16 +34,11 @@ const IDLE_UDP_SECONDS = 300;
  */
 export const DEFAULT_MAX_FLOWS = 250_000;
 
-export interface AnalyzerOptions {
-  rules: readonly Rule[];
-  labels: readonly string[];
+/** The judge's options (rules, labels, onFinding, passingFlows), handed on as they are, and the pass's own. */
+export interface AnalyzerOptions extends JudgeOptions {
   maxFlows?: number;
   /** Judge flows as soon as the topology is known (live use), not after SETTLE_FRAMES. */
   eager?: boolean;
-  /** Called with each finding as soon as it is certain (a flow's when the flow ends). */
-  onFinding?: (finding: Finding) => void;
-  /** Passing flows to list in the result, at most (default MAX_LISTED_PASSING). */
-  passingFlows?: number;
 }
 
 /** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */

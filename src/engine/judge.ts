@@ -48,8 +48,10 @@ export interface Judgement {
 const frameRef = (capture: number, frame: number): FrameRef => ({ capture, frame });
 
 export interface JudgeOptions {
-  labels: readonly string[];
   rules: readonly Rule[];
+  /** Names of the captures, for frame references ("director.pcap frame 12"). */
+  labels: readonly string[];
+  /** Called with each finding as soon as it is certain (a flow's when the flow ends). */
   onFinding?: (finding: Finding) => void;
   /** Passing flows to list in the judgement, at most (default MAX_LISTED_PASSING). */
   passingFlows?: number;

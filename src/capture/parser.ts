@@ -50,8 +50,13 @@ export class CaptureParser {
     return this.ctx.dead;
   }
 
-  push(chunk: Uint8Array): void {
+  push(bytes: Uint8Array): void {
     if (this.ended) throw new Error('CaptureParser.push() after end()');
+    // Records reach the decoders as plain Uint8Arrays only, whatever the source: files and
+    // gunzip deliver Buffers, the carry buffer is a Uint8Array, and byte reads that see both
+    // kinds of object are polymorphic (V8 deoptimised every decoder at the first record split
+    // across two chunks, and re-optimised them for both). A view per chunk, not per record.
+    const chunk = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const chunkBase = this.total;
     this.total += chunk.length;
     if (this.ctx.dead) return;

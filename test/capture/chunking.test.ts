@@ -79,6 +79,25 @@ describe('chunking', () => {
     );
   });
 
+  it('records pushed as Buffers reach the sink as plain Uint8Arrays over the same bytes', () => {
+    // One record inside a chunk, one split across two (it goes through the carry buffer).
+    const file = Buffer.from(cat(pcapHeader(true), pcapRecord(true, 1, 2, 40, 40, 7), pcapRecord(true, 3, 4, 40, 40, 9)));
+    const kinds: string[] = [];
+    const sink = new CollectSink();
+    const p = new CaptureParser({
+      onRecord(r) {
+        kinds.push(r.data.constructor.name);
+        sink.onRecord(r);
+      },
+      onIssue: (i) => sink.onIssue(i),
+    });
+    p.push(file.subarray(0, 100));
+    p.push(file.subarray(100));
+    p.end();
+    expect(kinds).toEqual(['Uint8Array', 'Uint8Array']);
+    expect(sink.records).toEqual(run(new Uint8Array(file), []).sink.records);
+  });
+
   it('empty chunks are harmless', () => {
     const file = cat(pcapHeader(true), pcapRecord(true, 1, 2, 3));
     const sink = new CollectSink();

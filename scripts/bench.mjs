@@ -18,17 +18,19 @@
  * /usr/bin/time when installed, else from the worker's own process.resourceUsage(). Not a test:
  * nothing here asserts a speed.
  *
- * A mode is one entry in MODES; the rule-engine `check` pass will be one more entry.
+ * A mode is one entry in MODES. The two floor rows (scripts/bench-floor.mjs) are hand-written
+ * loops that do part of the check's work with none of its generality: what Node itself costs here.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench-out');
 const WORKER = join(ROOT, 'scripts', 'bench-worker.mjs');
+const FLOOR = join(ROOT, 'scripts', 'bench-floor.mjs');
 const GEN = join(ROOT, 'scripts', 'gen-dr-capture.mjs');
 const SAMPLE_FRAMES = 50_000;
 
@@ -154,6 +156,26 @@ const MODES = [
     accepts: (f) => !f.endsWith('.gz'),
   },
   {
+    id: 'g',
+    name: 'floor: hand-written read + decode + flow map',
+    available: () => true,
+    cmd: (f) => [process.execPath, FLOOR, f],
+    env: { BENCH_FLOOR_STAGE: 'flows' },
+    worker: true,
+    // scripts/bench-floor.mjs reads plain little-endian pcap and holds at most 128k flows.
+    accepts: (f) => !f.endsWith('.gz') && !basename(f).startsWith('syn-'),
+  },
+  {
+    id: 'h',
+    name: 'floor: hand-written least DR check',
+    available: () => true,
+    cmd: (f) => [process.execPath, FLOOR, f],
+    env: { BENCH_FLOOR_STAGE: 'verify' },
+    worker: true,
+    accepts: (f) => !f.endsWith('.gz') && !basename(f).startsWith('syn-'),
+    floor: true,
+  },
+  {
     id: 'e',
     name: 'tshark -T fields (50k sample, scaled)',
     available: () => (has('tshark') && has('editcap')) || 'tshark/editcap not installed',
@@ -212,7 +234,7 @@ async function measure(mode, file, frames, bytes) {
   const inProc = [];
   const cpu = [];
   for (let i = 0; i < args.runs; i++) {
-    const r = await runOnce(mode.cmd(file), mode.okCodes);
+    const r = await runOnce(mode.cmd(file), mode.okCodes, mode.env);
     walls.push(r.wallMs);
     cpu.push(r.cpuMs);
     if (mode.worker) {
@@ -355,6 +377,15 @@ for (const id of args.captures) {
     if (base) parts.push(`wall ${fmt.x(check.wallMs / base.wallMs)} libpcap's (target <= 4×)`);
     if (tshark) parts.push(`${fmt.x(tshark.wallMs / check.wallMs)} faster than tshark -T fields (target >= 50×)`);
     console.log(parts.join('; '));
+    const floor = rows.find((r, i) => modes[i]?.floor && !r.skip);
+    if (floor) {
+      console.log(
+        `floor: a hand-written Node loop doing the least DR check (scripts/bench-floor.mjs) takes ${fmt.ms(floor.wallMs)}, ${fmt.rate(floor.fps)} frames/s; ` +
+          `the check ${fmt.x(check.wallMs / floor.wallMs)} of it` +
+          (base ? `; 4× libpcap would be ${fmt.ms(4 * base.wallMs)}` : '') +
+          `; 3 M frames/s would be ${fmt.ms((frames / 3e6) * 1000)}`,
+      );
+    }
     if (id === 'dr') drCheck = check;
   }
 }

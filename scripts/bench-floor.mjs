@@ -72,7 +72,7 @@ function main() {
   const size = statSync(file).size;
   const self = fileURLToPath(import.meta.url);
   const times = new Map(stages.map((s) => [s, []]));
-  let result = new Map();
+  const result = new Map();
   // Interleaved (stage by stage within each round), so drift in the machine's speed hits every
   // stage alike.
   for (let r = 0; r < runs; r++) {

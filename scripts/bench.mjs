@@ -107,10 +107,25 @@ function ensureSample(path) {
 
 // ---- modes ------------------------------------------------------------------------------------------------
 
+/** A stage of scripts/bench-floor.mjs as a row (it prints the worker's JSON line). */
+function floorMode(id, name, stage) {
+  return {
+    id,
+    name,
+    available: () => true,
+    cmd: (f) => [process.execPath, FLOOR, f],
+    env: { BENCH_FLOOR_STAGE: stage },
+    worker: true,
+    // It reads plain little-endian pcap only and holds at most 128k open flows (no SYN flood).
+    accepts: (f) => !f.endsWith('.gz') && !basename(f).startsWith('syn-'),
+  };
+}
+
 /**
  * id: letter for --only. cmd(file) -> argv. worker: the command prints the worker's JSON line.
  * sample: measured on the first 50k frames (frames/s from the sample; wall extrapolated).
- * baseline: the row the ratios are taken against.
+ * baseline: the row the ratios are taken against. env: extra environment for the command.
+ * floor: the row the check is compared with in the summary line.
  */
 const MODES = [
   {
@@ -155,26 +170,8 @@ const MODES = [
     // It reads gzip neither, nor nanosecond files.
     accepts: (f) => !f.endsWith('.gz'),
   },
-  {
-    id: 'g',
-    name: 'floor: hand-written read + decode + flow map',
-    available: () => true,
-    cmd: (f) => [process.execPath, FLOOR, f],
-    env: { BENCH_FLOOR_STAGE: 'flows' },
-    worker: true,
-    // scripts/bench-floor.mjs reads plain little-endian pcap and holds at most 128k flows.
-    accepts: (f) => !f.endsWith('.gz') && !basename(f).startsWith('syn-'),
-  },
-  {
-    id: 'h',
-    name: 'floor: hand-written least DR check',
-    available: () => true,
-    cmd: (f) => [process.execPath, FLOOR, f],
-    env: { BENCH_FLOOR_STAGE: 'verify' },
-    worker: true,
-    accepts: (f) => !f.endsWith('.gz') && !basename(f).startsWith('syn-'),
-    floor: true,
-  },
+  floorMode('g', 'floor: hand-written read + decode + flow map', 'flows'),
+  { ...floorMode('h', 'floor: hand-written least DR check', 'verify'), floor: true },
   {
     id: 'e',
     name: 'tshark -T fields (50k sample, scaled)',

@@ -10,6 +10,7 @@ import type { DecodedFrame } from '../decode/frame.js';
 import { Encapsulation, SllPacketType, TcpFlag } from '../decode/frame.js';
 import { AddressBook } from './addresses.js';
 import { ClaimLog } from './claims.js';
+import { ClosedFlows } from './closed-flows.js';
 import { CopyMatcher } from './copy-matcher.js';
 import type { CopyMatch } from './copy-matcher.js';
 import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from './flow-state.js';
@@ -18,6 +19,7 @@ import type { GivenTopology } from './topology.js';
 import { VantageCounter } from './vantage.js';
 import { Judge, type JudgeOptions, type Judgement } from './judge.js';
 import { PathBook } from './paths.js';
+import { SolicitationLog } from './solicitations.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -100,6 +102,14 @@ class FrameEndpoints {
 export class Analyzer {
   readonly book = new AddressBook();
   readonly claims = new ClaimLog();
+  readonly solicitations = new SolicitationLog();
+  /**
+   * Given real-server IPs without a MAC, and the first MAC seen sending from each (-1 until
+   * then): ipvsadm output names RS by IP only, and its frames tie each to its MAC.
+   */
+  readonly realServerIpSenders = new Map<number, number>();
+  private readonly unresolvedRsIps: number[] = [];
+  private readonly closed = new ClosedFlows();
   /** Few entries (services x directors x RS): a list beats a map with built keys. */
   readonly copies: CopyEvidence[] = [];
   readonly captures: CaptureState[] = [];
@@ -135,6 +145,13 @@ export class Analyzer {
     for (const s of given.services) {
       if (s.fwmark !== undefined && s.vip === '') continue;
       this.givenVipPorts.push({ ip: this.book.intern(s.vip), port: s.port ?? -1, proto: s.proto === 'udp' ? 17 : 6 });
+    }
+    for (const rs of given.realServers) {
+      if (rs.mac !== undefined || rs.ip === undefined) continue;
+      const ip = this.book.intern(rs.ip);
+      if (this.realServerIpSenders.has(ip)) continue;
+      this.realServerIpSenders.set(ip, -1);
+      this.unresolvedRsIps.push(ip);
     }
   }
 
@@ -195,12 +212,13 @@ export class Analyzer {
       if (f.arpIsEthIpv4 && !f.malformed) this.arp(f, capture, time);
       return;
     }
-    if (f.ndType === 136) {
-      const mac = f.ndLinkAddr >= 0 ? f.ndLinkAddr : f.ethSrc;
-      if (mac >= 0) this.claims.add(this.book.ipv6(f.ndTarget), mac, 'na', capture, f.frameNumber, time, f.ethDst);
+    if (f.ndType === 136 || f.ndType === 135) {
+      this.neighbor(f, capture, time);
       return;
     }
     if (f.ipVersion === 0 || f.malformed) return;
+    if (this.solicitations.watchCount > 0 && f.ethSrc >= 0) this.sentAfterSolicitation(f, capture, time);
+    if (this.unresolvedRsIps.length > 0 && f.ipVersion === 4 && f.ethSrc >= 0) this.noteRealServerSender(f);
     // A tunnelled copy carries the client's packet inside: the flow is the inner packet's.
     const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpVersion === 4 && f.innerSrcPort >= 0;
     const proto = tunnel ? f.innerIpProto : f.ipProto;
@@ -210,13 +228,51 @@ export class Analyzer {
   }
 
   private arp(f: DecodedFrame, capture: number, time: number): void {
-    // An all-zero sender IP is an ARP probe (RFC 5227): it claims nothing.
-    if (f.arpSenderIp === 0 || f.arpSenderMac < 0) return;
+    // An all-zero sender IP is an ARP probe (RFC 5227): it claims nothing, but it asks.
+    if (f.arpSenderMac < 0) return;
+    if (f.arpOp === 1 && f.arpSenderIp !== f.arpTargetIp) {
+      this.solicitations.request(f.arpTargetIp, f.arpSenderMac, f.arpSenderIp === 0 ? -1 : f.arpSenderIp, capture, f.frameNumber, time);
+    }
+    if (f.arpSenderIp === 0) return;
     if (f.arpOp === 2) {
       this.claims.add(f.arpSenderIp, f.arpSenderMac, 'arp-reply', capture, f.frameNumber, time, f.ethDst);
+      // A reply goes to the requester; some stacks broadcast it, and then the target MAC names it.
+      const to = f.ethDst >= 0 && !isGroupMac(f.ethDst) ? f.ethDst : f.arpTargetMac;
+      if (to > 0) this.solicitations.answer(f.arpSenderIp, f.arpSenderMac, to, capture, f.frameNumber, time);
     } else if (f.arpOp === 1) {
       const kind = f.arpSenderIp === f.arpTargetIp ? 'arp-gratuitous' : 'arp-request';
       this.claims.add(f.arpSenderIp, f.arpSenderMac, kind, capture, f.frameNumber, time, f.ethDst);
+    }
+  }
+
+  /** IPv6 Neighbor Solicitations (135) and Advertisements (136). */
+  private neighbor(f: DecodedFrame, capture: number, time: number): void {
+    const mac = f.ndLinkAddr >= 0 ? f.ndLinkAddr : f.ethSrc;
+    if (mac < 0) return;
+    const target = this.book.ipv6(f.ndTarget);
+    if (f.ndType === 135) {
+      // Duplicate address detection asks from the unspecified address: nobody answers it to the asker.
+      if (f.ipVersion === 6) this.solicitations.request(target, mac, this.book.ipv6(f.ip6Src), capture, f.frameNumber, time);
+      return;
+    }
+    this.claims.add(target, mac, 'na', capture, f.frameNumber, time, f.ethDst);
+    if (f.ethDst >= 0 && !isGroupMac(f.ethDst)) this.solicitations.answer(target, mac, f.ethDst, capture, f.frameNumber, time);
+  }
+
+  /** The requester of a multiply-answered address shows which answer it kept by its next frame there. */
+  private sentAfterSolicitation(f: DecodedFrame, capture: number, time: number): void {
+    const log = this.solicitations;
+    const dst = f.ipVersion === 4 ? f.ipDst : log.watchingIpv6 ? this.book.ipv6(f.ip6Dst) : -1;
+    if (dst >= 0) log.sent(f.ethSrc, dst, f.ethDst, capture, f.frameNumber, time);
+  }
+
+  private noteRealServerSender(f: DecodedFrame): void {
+    const ips = this.unresolvedRsIps;
+    for (let i = 0; i < ips.length; i++) {
+      if (ips[i] !== f.ipSrc) continue;
+      this.realServerIpSenders.set(f.ipSrc, f.ethSrc);
+      ips.splice(i, 1);
+      return;
     }
   }
 
@@ -248,11 +304,21 @@ export class Analyzer {
         flow = this.findFlow(e, true);
         if (flow !== null) {
           direction = Direction.Reply;
-        } else if (this.initiatorIsSource(flags, e)) {
-          flow = this.newFlow(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort);
         } else {
-          flow = this.newFlow(proto, e.dstIp, e.dstPort, e.srcIp, e.srcPort);
-          direction = Direction.Reply;
+          const fromClient = this.initiatorIsSource(flags, e);
+          // A late frame of a connection that closed and was judged already is not a new one.
+          if (proto === 6 && (flags < 0 || (flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN)) {
+            const closed = fromClient
+              ? this.closed.has(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort, time)
+              : this.closed.has(proto, e.dstIp, e.dstPort, e.srcIp, e.srcPort, time);
+            if (closed) return;
+          }
+          if (fromClient) {
+            flow = this.newFlow(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort);
+          } else {
+            flow = this.newFlow(proto, e.dstIp, e.dstPort, e.srcIp, e.srcPort);
+            direction = Direction.Reply;
+          }
         }
       }
     }
@@ -285,9 +351,40 @@ export class Analyzer {
     if (match !== null) {
       legs.copied(leg);
       this.recordCopy(match, f, flow, capture);
+      flow.requestCopied = true;
     } else if (direction === Direction.Request) {
       this.matcher.remember(f, capture, leg);
+      this.noteRequest(f, flow, flags, tunnel);
     }
+  }
+
+  /**
+   * A request frame the same as the one before it is the client retransmitting: it got no
+   * answer in time. If the director had forwarded the earlier one, the silence is the real
+   * server's (no-reply), whatever the capture can see of the replies.
+   */
+  private noteRequest(f: DecodedFrame, flow: Flow, flags: number, tunnel: boolean): void {
+    let signature: number;
+    let length: number;
+    if (flow.proto === 6 && !tunnel && flags >= 0) {
+      if (flags & TcpFlag.ACK) flow.requestAcked = true;
+      // The acknowledgement number too: a client's pure ACKs repeat its sequence number.
+      signature = (f.tcpSeq ^ Math.imul(f.tcpAck, 0x85ebca77) ^ Math.imul(flags, 0x9e3779b1)) | 0;
+      length = f.l4PayloadLength;
+    } else if (flow.proto === 17 && this.matcher.lastRemembered !== null) {
+      // The copy matcher has just read this datagram: its payload hash is in `ack`.
+      signature = this.matcher.lastRemembered.ack | 0;
+      length = this.matcher.lastRemembered.totalLength;
+    } else {
+      return;
+    }
+    if (signature === flow.requestSignature && length === flow.requestLength) {
+      flow.retransmissions++;
+      if (flow.requestCopied) flow.retransmittedAfterCopy++;
+    }
+    flow.requestSignature = signature;
+    flow.requestLength = length;
+    flow.requestCopied = false;
   }
 
   private recordCopy(match: CopyMatch, f: DecodedFrame, flow: Flow, capture: number): void {
@@ -417,6 +514,9 @@ export class Analyzer {
 
   private release(flow: Flow, now: number): void {
     this.liveFlows--;
+    if (flow.proto === 6 && (flow.sawRst || (flow.finFromClient && flow.finFromServer))) {
+      this.closed.add(flow.proto, flow.clientIp, flow.clientPort, flow.serverIp, flow.serverPort, flow.lastTime);
+    }
     const legs = this.legs.materialize(flow);
     this.paths.fold(flow, legs);
     const judge = this.judge;
@@ -476,6 +576,10 @@ export class Analyzer {
     for (const flow of remaining) this.judgeEnded(flow, end);
     return this.judge.finish();
   }
+}
+
+function isGroupMac(mac: number): boolean {
+  return Math.floor(mac / 0x10000000000) % 2 === 1;
 }
 
 function byFirstFrame(x: Flow, y: Flow): number {

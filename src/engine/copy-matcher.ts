@@ -455,13 +455,21 @@ export class CopyMatcher {
     return null;
   }
 
+  /**
+   * The facts of the frame remember() stored last (its UDP payload hash tells a client's
+   * retransmitted datagram), or null when that frame could not be read; valid until the next offer.
+   */
+  lastRemembered: PacketFacts | null = null;
+
   /** Remembers a frame that was not a copy, for the window. Call after offer() returned null. */
   remember(f: DecodedFrame, capture: number, leg: number): void {
     const facts = this.scratch;
+    this.lastRemembered = null;
     if (!this.scratchRead) {
       const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
       if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return;
     }
+    this.lastRemembered = facts;
     const ring = this.ring;
     const row = ring.push();
     ring.time[row] = this.now;

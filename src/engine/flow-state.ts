@@ -128,6 +128,22 @@ export class Flow {
   clientIp = -1;
   /** The address the client sent its first frame to (the VIP for DR flows). */
   serverIp = -1;
+  /**
+   * The last request frame's signature (TCP: sequence number, flags and payload length; UDP:
+   * payload hash and length), to tell a retransmission from new data; -1 before the first.
+   */
+  requestSignature = -1;
+  requestLength = -1;
+  /** The director copied the last request frame. */
+  requestCopied = false;
+  /** Request frames that repeated the one before them (a client's retransmissions). */
+  retransmissions = 0;
+  /** Of those, the ones whose earlier frame the director had forwarded: the client got no answer in time. */
+  retransmittedAfterCopy = 0;
+  /** TCP: some request frame carried an ACK, i.e. the client acknowledged an answer. */
+  requestAcked = false;
+  /** The path book has counted this flow. */
+  folded = false;
 
   /** Time of the last frame, in seconds: the value the analyzer computed for it from the same two parts. */
   get lastTime(): number {
@@ -155,6 +171,13 @@ export class Flow {
     this.lastNanos = 0;
     this.copyDifference = null;
     this.next = null;
+    this.requestSignature = -1;
+    this.requestLength = -1;
+    this.requestCopied = false;
+    this.retransmissions = 0;
+    this.retransmittedAfterCopy = 0;
+    this.requestAcked = false;
+    this.folded = false;
     this.proto = proto;
     this.clientIp = clientIp;
     this.clientPort = clientPort;

@@ -21,6 +21,15 @@ export interface Layer2Path {
   repliesTo: Set<number>;
   /** MACs that sent replies with the server's own address as source. */
   answering: Set<number>;
+  /** Request source MAC -> the MACs it sent requests to (who re-sent to whom). */
+  requestPairs: Map<number, Set<number>>;
+  /** Cooked captures: MACs whose requests the capturing host received (no destination MAC recorded). */
+  receivedFrom: Set<number>;
+  /** Client addresses (the first MAX_CLIENT_IPS): whose packets the request senders carry. */
+  clientIps: Set<number>;
+  /** Flows folded, and of those the ones a client started inside the capture and the server answered. */
+  flows: number;
+  answeredFlows: number;
 }
 
 export interface PathVerdict {
@@ -28,6 +37,8 @@ export interface PathVerdict {
   directorCandidates: number[];
   why: string;
 }
+
+const MAX_CLIENT_IPS = 64;
 
 function isGroupMac(mac: number): boolean {
   return Math.floor(mac / 0x10000000000) % 2 === 1;
@@ -39,11 +50,17 @@ export class PathBook {
   private last: Layer2Path | null = null;
 
   fold(flow: Flow, legs: LegList): void {
+    // A flow released before judging began is folded again at the end: once is enough.
+    if (flow.folded) return;
+    flow.folded = true;
     let p = this.last;
     if (p === null || p.ip !== flow.serverIp || p.port !== flow.serverPort || p.proto !== flow.proto) {
       p = this.pathOf(flow);
       this.last = p;
     }
+    p.flows++;
+    if (p.clientIps.size < MAX_CLIENT_IPS) p.clientIps.add(flow.clientIp);
+    let answered = false;
     for (let i = 0; i < legs.count; i++) {
       const leg = legs.legs[i]!;
       if (leg.direction === Direction.Request) {
@@ -51,13 +68,22 @@ export class PathBook {
         if (leg.srcMac >= 0) {
           p.sentFrom.add(leg.srcMac);
           if (leg.srcIp === flow.clientIp) p.clientSenders.add(leg.srcMac);
+          if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) {
+            let to = p.requestPairs.get(leg.srcMac);
+            if (to === undefined) p.requestPairs.set(leg.srcMac, (to = new Set()));
+            to.add(leg.dstMac);
+          } else if (leg.dstMac < 0 && !leg.outgoing) {
+            p.receivedFrom.add(leg.srcMac);
+          }
         }
       } else {
+        answered = true;
         if (leg.srcMac >= 0) p.repliesFrom.add(leg.srcMac);
         if (leg.dstMac >= 0) p.repliesTo.add(leg.dstMac);
         if (leg.srcMac >= 0 && leg.srcIp === flow.serverIp) p.answering.add(leg.srcMac);
       }
     }
+    if (answered && (flow.proto !== 6 || flow.sawSyn)) p.answeredFlows++;
   }
 
   private pathOf(flow: Flow): Layer2Path {
@@ -74,6 +100,11 @@ export class PathBook {
         repliesFrom: new Set(),
         repliesTo: new Set(),
         answering: new Set(),
+        requestPairs: new Map(),
+        receivedFrom: new Set(),
+        clientIps: new Set(),
+        flows: 0,
+        answeredFlows: 0,
       };
       this.paths.set(key, p);
     }

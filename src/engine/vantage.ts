@@ -53,11 +53,21 @@ class MacCounts {
   }
 }
 
+/** Unicast ARP replies remembered by their two MACs, to test against the would-be host at the end. */
+const ARP_REPLY_PAIRS = 64;
+
 export class VantageCounter {
   unicastFrames = 0;
   cookedFrames = 0;
   private readonly appearances = new MacCounts();
   private readonly outgoingSenders = new MacCounts();
+  /**
+   * Sender and receiver of the unicast ARP replies seen. A switch never floods an ARP reply
+   * (it learned the requester's MAC from the broadcast request a moment before), so one
+   * between two hosts other than the capturing one means the capture is a mirror.
+   */
+  private readonly arpReplyFrom: number[] = [];
+  private readonly arpReplyTo: number[] = [];
 
   count(f: DecodedFrame): void {
     if (f.sllPacketType >= 0) {
@@ -71,6 +81,7 @@ export class VantageCounter {
     this.unicastFrames++;
     this.appearances.add(macHigh24(f.ethSrc), macLow24(f.ethSrc));
     if (f.ethDst !== f.ethSrc) this.appearances.add(macHigh24(f.ethDst), macLow24(f.ethDst));
+    if (f.hasArp && f.arpOp === 2 && this.arpReplyFrom.length < ARP_REPLY_PAIRS) this.notePair(f.ethSrc, f.ethDst);
   }
 
   resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number } {
@@ -79,8 +90,15 @@ export class VantageCounter {
     }
     if (this.unicastFrames < MIN_UNICAST) return { kind: 'unknown', hostMac: -1 };
     const [mac, n] = top(this.appearances.entries());
-    if (n >= HOST_SHARE * this.unicastFrames) return { kind: 'host', hostMac: mac };
+    const thirdPartyReply = this.arpReplyFrom.some((from, i) => from !== mac && this.arpReplyTo[i] !== mac);
+    if (n >= HOST_SHARE * this.unicastFrames && !thirdPartyReply) return { kind: 'host', hostMac: mac };
     return { kind: 'mirror', hostMac: -1 };
+  }
+
+  private notePair(from: number, to: number): void {
+    for (let i = 0; i < this.arpReplyFrom.length; i++) if (this.arpReplyFrom[i] === from && this.arpReplyTo[i] === to) return;
+    this.arpReplyFrom.push(from);
+    this.arpReplyTo.push(to);
   }
 }
 

@@ -241,7 +241,7 @@ function addRealServer(list: RealServer[], r: RealServer): void {
 export function buildGivenTopology(inputs: GivenInputs): GivenTopology {
   const layers: GivenTopology[] = [];
   const flags: GivenTopology = { services: [], directorMacs: [], realServers: [], sources: [] };
-  for (const v of inputs.vips ?? []) flags.services.push(parseVipSpec(v));
+  for (const v of inputs.vips ?? []) flags.services.push({ ...parseVipSpec(v), asserted: true });
   for (const m of inputs.directorMacs ?? []) flags.directorMacs.push(parseMacSpec(m));
   for (const r of inputs.rs ?? []) flags.realServers.push(parseRsSpec(r));
   if ((inputs.vips ?? []).length > 0) flags.sources.push('--vip');

@@ -13,11 +13,13 @@ import type { Flow, Leg, LegList } from './flow-state.js';
 import { Direction } from './flow-state.js';
 import { analyseOwnership } from './ownership.js';
 import { resolve, type Facts, type Resolution } from './resolve.js';
+import { judgePath } from './paths.js';
 import type { Finding, FlowReport, FlowVerdict, FrameRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from './result.js';
 import { BalanceTracker, balanceReport } from './balance.js';
 import { Int32Set } from './int-set.js';
 import { serviceLabel } from './service-label.js';
-import type { AddressView, AnalysisView, ClaimEvent, FlowView, LegRole, LegView, VantagePoint } from './views.js';
+import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint } from './views.js';
+import type { SolicitationLog } from './solicitations.js';
 import { REPLY_WAIT_SECONDS } from './views.js';
 
 /**
@@ -57,8 +59,15 @@ export interface JudgeOptions {
   passingFlows?: number;
 }
 
+/** What the judge reads besides resolve()'s facts. */
+export interface JudgeFacts extends Facts {
+  readonly solicitations: SolicitationLog;
+}
+
 export class Judge {
   private resolution: Resolution;
+  /** Flows judged per resolved service (index into resolution.services), for the given-service rules. */
+  private flowsPerService: number[] = [];
   private analysis: AnalysisView;
   private readonly listeners: { rule: Rule; on: RuleListeners }[];
   private readonly findings: Finding[] = [];
@@ -89,7 +98,7 @@ export class Judge {
   private readonly passingFlows: number;
 
   constructor(
-    private readonly facts: Facts,
+    private readonly facts: JudgeFacts,
     options: JudgeOptions,
   ) {
     this.labels = options.labels;
@@ -113,7 +122,14 @@ export class Judge {
 
   /** Re-resolves the topology from everything seen so far. */
   refresh(): void {
+    const before = this.resolution.services;
+    const counts = this.flowsPerService;
     this.resolution = resolve(this.facts);
+    // Keep the counts of services that are still services (the given ones always are).
+    this.flowsPerService = this.resolution.services.map((s) => {
+      const i = before.findIndex((b) => b.ip === s.ip && b.port === s.port && b.proto === s.proto);
+      return i >= 0 ? (counts[i] ?? 0) : 0;
+    });
     this.analysis = this.makeAnalysis();
     this.addressVersion = -1;
   }
@@ -125,6 +141,8 @@ export class Judge {
 
   /** Judges one finished VIP flow; `captureEnd` is the time up to which the captures are known. */
   judgeFlow(flow: Flow, flowLegs: LegList, captureEnd: number): void {
+    const service = this.resolution.serviceIndex(flow.serverIp, flow.serverPort, flow.proto);
+    if (service >= 0) this.flowsPerService[service] = (this.flowsPerService[service] ?? 0) + 1;
     const view = this.flowView(flow, flowLegs, captureEnd);
     this.currentFlow = view;
     this.flowFindings = [];
@@ -144,6 +162,8 @@ export class Judge {
     for (const { on } of this.listeners) on.addresses?.(addresses);
     const balance = this.balance.views(r, this.facts.book);
     for (const { on } of this.listeners) on.balance?.(balance);
+    const givenServices = this.givenServices();
+    for (const { on } of this.listeners) on.givenServices?.(givenServices);
     const services = balance.map((v) => {
       const label = serviceLabel(v);
       const mine = this.findings.filter((f) => f.service === label);
@@ -184,12 +204,7 @@ export class Judge {
     }));
     const notes = [...r.notes];
     const copyCount = r.serviceCopies.reduce((n, c) => n + c.count, 0);
-    const given = this.facts.given;
-    let confidence: TopologyReport['confidence'] = 'none';
-    if (given.services.length > 0 && given.directorMacs.length > 0) confidence = 'high';
-    else if (copyCount >= 3) confidence = 'high';
-    else if (copyCount > 0 || r.directors.size > 0) confidence = 'medium';
-    else if (r.services.length > 0) confidence = 'low';
+    const confidence = r.confidence;
     if (r.services.length === 0) {
       notes.push(
         'no VIP given and none could be inferred: no client packet was seen re-sent by a director (a client- or RS-side capture cannot show it); give --vip to judge flows',
@@ -219,7 +234,7 @@ export class Judge {
     const kept = this.perRule.get(rule.id) ?? 0;
     const flow = d.flow ?? this.currentFlow;
     let severity: Severity = d.severity ?? rule.defaultSeverity;
-    const guessed = severity === 'error' && !this.resolution.confident;
+    const guessed = severity === 'error' && !this.resolution.confident && d.certain !== true;
     if (guessed) severity = 'warning';
     if (kept >= MAX_FINDINGS_PER_RULE) {
       this.suppressed[rule.id] = (this.suppressed[rule.id] ?? 0) + 1;
@@ -371,10 +386,13 @@ export class Judge {
       sawEnd: flow.proto !== 6 || flow.sawRst || (flow.finFromClient && flow.finFromServer),
       observable: { forwarding: r.forwardingVisible, replies: repliesVisible(r.vantagePoints, legs, forwarded) },
       endedBeforeReplyDue: captureEnd - lastForwarded < REPLY_WAIT_SECONDS,
+      retransmissions: flow.retransmissions,
+      retransmittedAfterCopy: flow.retransmittedAfterCopy,
+      requestAcked: flow.requestAcked,
     };
   }
 
-  /** Writes the flow's report (when listed) and returns the RS MAC it went to, if known. */
+  /** Writes the flow's report (when listed) and returns the RS the director scheduled it to, if known. */
   private writeReport(fv: FlowView, flow: Flow, indices: number[]): string | undefined {
     let errors = false;
     for (const i of indices) {
@@ -394,6 +412,9 @@ export class Judge {
     }
     const rsMacs: string[] = [];
     for (const l of fv.forwarded) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
+    // The director scheduled the connection if it forwarded it, or (from the client's side,
+    // where copies never show) if the client sent it to the director; not if it bypassed it.
+    const scheduled = rsMacs.length > 0 || fv.toDirector.length > 0;
     for (const l of fv.bypass) if (l.dstMac !== undefined && !rsMacs.includes(l.dstMac)) rsMacs.push(l.dstMac);
     if (rsMacs.length === 0) {
       // A client-side capture never sees the copy; the RS shows as the sender of the replies.
@@ -407,10 +428,11 @@ export class Judge {
       else this.clients6.add(flow.clientIp);
     }
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
+    const scheduledRs = scheduled ? rsMacs[0] : undefined;
     const listed = verdict === 'pass' ? this.listedPassing < this.passingFlows : this.reports.length < MAX_LISTED_FLOWS;
     if (!listed) {
       this.unlisted++;
-      return rsMacs[0];
+      return scheduledRs;
     }
     if (verdict === 'pass') this.listedPassing++;
     const realServers = rsMacs.map((mac) => {
@@ -437,7 +459,7 @@ export class Judge {
       ...(incompleteReason ? { incompleteReason } : {}),
       findings: indices.filter((i) => i >= 0),
     });
-    return rsMacs[0];
+    return scheduledRs;
   }
 
   private makeAnalysis(): AnalysisView {
@@ -461,14 +483,46 @@ export class Judge {
       get addresses() {
         return judge.addresses();
       },
+      get destinations() {
+        return judge.destinations();
+      },
     };
+  }
+
+  /** Server endpoints with traffic, likeliest VIPs first (see AnalysisView.destinations). */
+  private destinations(): DestinationView[] {
+    const book = this.facts.book;
+    const out: DestinationView[] = [];
+    for (const p of this.facts.paths.paths.values()) {
+      if (book.isGroupOrUnspecified(p.ip)) continue;
+      const v = judgePath(p);
+      out.push({ ip: book.format(p.ip), port: p.port, proto: p.proto === 17 ? 'udp' : 'tcp', flows: p.flows, evidence: v.asymmetric ? v.why : undefined });
+    }
+    return out.sort((x, y) => Number(y.evidence !== undefined) - Number(x.evidence !== undefined) || y.flows - x.flows);
+  }
+
+  private givenServices(): GivenServiceView[] {
+    const r = this.resolution;
+    const out: GivenServiceView[] = [];
+    for (const s of this.facts.given.services) {
+      if (s.vip === '') continue;
+      const i = r.serviceIndex(this.facts.book.intern(s.vip), s.port ?? -1, s.proto === 'udp' ? 17 : 6);
+      let flows = 0;
+      // A service without a port is reached by a flow to any port of the VIP.
+      if (s.port === undefined) {
+        for (let j = 0; j < r.services.length; j++) if (r.services[j]!.ip === r.services[i]?.ip) flows += this.flowsPerService[j] ?? 0;
+      } else if (i >= 0) flows = this.flowsPerService[i] ?? 0;
+      out.push({ vip: s.vip, port: s.port, proto: s.proto, asserted: s.asserted === true, flows });
+    }
+    return out;
   }
 
   /** Address views of the claims so far, rebuilt only when a claim was added since. */
   private addresses(): AddressView[] {
-    if (this.addressVersion !== this.facts.claims.version) {
+    const version = this.facts.claims.version + this.facts.solicitations.version;
+    if (this.addressVersion !== version) {
       this.addressViews = this.buildAddressViews();
-      this.addressVersion = this.facts.claims.version;
+      this.addressVersion = version;
     }
     return this.addressViews;
   }
@@ -477,6 +531,7 @@ export class Judge {
     const r = this.resolution;
     const book = this.facts.book;
     const macText = (n: number): string => this.mac(n) ?? '?';
+    const duplicates = this.duplicateAnswerViews();
     return [...this.facts.claims.byIp.values()]
       .sort((x, y) => x.ip - y.ip)
       .map((c) => ({
@@ -501,7 +556,30 @@ export class Judge {
             to: s.to >= 0 && Math.floor(s.to / 0x10000000000) % 2 === 0 ? macText(s.to) : undefined,
           }),
         ),
+        duplicateAnswers: duplicates.get(c.ip) ?? [],
       }));
+  }
+
+  private duplicateAnswerViews(): Map<number, DuplicateAnswerView[]> {
+    const r = this.resolution;
+    const book = this.facts.book;
+    const macText = (n: number): string => this.mac(n) ?? '?';
+    const byIp = new Map<number, DuplicateAnswerView[]>();
+    for (const d of this.facts.solicitations.duplicates) {
+      let list = byIp.get(d.ip);
+      if (list === undefined) byIp.set(d.ip, (list = []));
+      list.push({
+        request: d.request ? frameRef(d.request.capture, d.request.frame) : null,
+        requester: { mac: macText(d.requesterMac), ip: d.requesterIp >= 0 ? book.format(d.requesterIp) : undefined },
+        answers: d.answers.map((a) => ({
+          mac: macText(a.mac),
+          frame: frameRef(a.capture, a.frame),
+          role: r.isDirector(a.mac) ? ('director' as const) : r.isRealServer(a.mac) ? ('rs' as const) : ('other' as const),
+        })),
+        kept: d.kept ? { mac: macText(d.kept.mac), frame: frameRef(d.kept.capture, d.kept.frame) } : undefined,
+      });
+    }
+    return byIp;
   }
 
   private timeline(): TimelineEvent[] {

@@ -1,14 +1,27 @@
 /**
  * Resolves what the capture is about: the virtual services, the director(s) and the real
- * servers (given facts win; the rest is inferred from the director's copies, the layer-2 paths
- * and the address claims), and where each capture was taken. Run when the analysis settles
- * (so finished flows can be judged during the pass) and again at the end for the report.
+ * servers, and where each capture was taken. Given facts win; the rest is inferred from
+ * behaviour, strongest evidence first:
+ *
+ * - director copies (a client packet re-sent with only the Ethernet header changed);
+ * - a shared address: an IP that several MACs claim in ARP/ND while one of them serves
+ *   connections from it (the VIP of a DR setup whose real servers answer ARP for it);
+ * - the asymmetric layer-2 path of DR (clients send to a MAC that never answers, replies come
+ *   from other MACs);
+ * - re-sent to a non-owner: packets for an address arrive, re-sent by another host, at a host
+ *   that owns another address and never claims this one (a real server's port, or `-i any`
+ *   on it: the VIP sits on its lo);
+ * - failing all that, the conversations themselves: every server address clients talk to is a
+ *   candidate (a client-side capture of routed clients shows nothing of DR).
+ *
+ * Run when the analysis settles (so finished flows can be judged during the pass) and again at
+ * the end for the report.
  */
 import { formatMac, parseMac } from '../decode/format.js';
 import type { AddressBook } from './addresses.js';
 import type { CopyEvidence } from './analyzer.js';
 import type { ClaimLog } from './claims.js';
-import { judgePath, type PathBook } from './paths.js';
+import { judgePath, type Layer2Path, type PathBook } from './paths.js';
 import type { TopologyReport } from './result.js';
 import type { GivenTopology } from './topology.js';
 import type { VantageCounter } from './vantage.js';
@@ -27,6 +40,9 @@ export interface RealServerInfo {
   evidence?: string;
 }
 
+/** How the services were found, strongest first; `candidate` is the conversations alone. */
+export type ServiceEvidence = 'given' | 'copies' | 'shared-address' | 'asymmetric-path' | 'resent-to-non-owner' | 'candidate';
+
 /** What resolve() reads: the analyzer's accumulated facts. */
 export interface Facts {
   readonly given: GivenTopology;
@@ -35,6 +51,8 @@ export interface Facts {
   readonly claims: ClaimLog;
   readonly paths: PathBook;
   readonly captures: readonly { readonly vantage: VantageCounter }[];
+  /** Given RS IPs (without MAC) -> the MAC seen sending from them, -1 if none was. */
+  readonly realServerIpSenders: ReadonlyMap<number, number>;
 }
 
 export class Resolution {
@@ -51,16 +69,26 @@ export class Resolution {
   hostMacs: number[] = [];
   /** Some capture shows the director's egress (a mirror port or the director itself). */
   forwardingVisible = false;
+  evidence: ServiceEvidence | undefined;
+  confidence: TopologyReport['confidence'] = 'none';
   /**
-   * The VIPs were given, or director copies showed them: findings are stated with their full
-   * severity. Otherwise (a topology guessed from asymmetric paths or claims alone) errors are
-   * reported as warnings: lvs-pcap must not call traffic broken on a guess.
+   * The services are known from the user or from behaviour, so findings are stated with their
+   * full severity. With candidates only (the conversations, nothing of DR) errors that depend
+   * on roles are reported as warnings: lvs-pcap must not call traffic broken on a guess.
    */
   confident = false;
 
   isService(ip: number, port: number, proto: number): boolean {
-    for (const s of this.services) if (s.ip === ip && s.proto === proto && (s.port < 0 || s.port === port)) return true;
-    return false;
+    return this.serviceIndex(ip, port, proto) >= 0;
+  }
+
+  serviceIndex(ip: number, port: number, proto: number): number {
+    const services = this.services;
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      if (s.ip === ip && s.proto === proto && (s.port < 0 || s.port === port)) return i;
+    }
+    return -1;
   }
 
   isDirector(mac: number): boolean {
@@ -72,24 +100,31 @@ export class Resolution {
   }
 }
 
+const protoName = (proto: number): 'tcp' | 'udp' => (proto === 17 ? 'udp' : 'tcp');
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 export function resolve(facts: Facts): Resolution {
   const r = new Resolution();
   const { given, book, copies, claims } = facts;
   const paths = [...facts.paths.paths.values()].filter((p) => !book.isGroupOrUnspecified(p.ip));
-  const addService = (s: Service, report: TopologyReport['vips'][number]): void => {
+  const verdicts = new Map(paths.map((p) => [p, judgePath(p)]));
+  const addService = (s: Service, evidence?: string): void => {
+    if (r.services.some((x) => x.ip === s.ip && x.port === s.port && x.proto === s.proto)) return;
     r.services.push(s);
-    r.vipReport.push(report);
+    r.vipReport.push({ ip: book.format(s.ip), ...(s.port >= 0 ? { port: s.port } : {}), proto: protoName(s.proto), source: 'inferred', ...(evidence ? { evidence } : {}) });
   };
+  const claimantsOf = (ip: number): number[] => [...(claims.byIp.get(ip)?.claimants.keys() ?? [])];
+  /** The addresses a MAC claimed in ARP/ND other than `except`. */
+  const ownAddresses = (mac: number, except: number): number[] => (claims.firstIpOfMac.get(mac) ?? []).filter((ip) => ip !== except);
 
   // ---- services ----
   for (const s of given.services) {
     if (s.vip === '') continue;
-    addService(
-      { ip: book.intern(s.vip), port: s.port ?? -1, proto: s.proto === 'udp' ? 17 : 6 },
-      { ip: s.vip, ...(s.port !== undefined ? { port: s.port } : {}), proto: s.proto, source: 'given' },
-    );
+    r.services.push({ ip: book.intern(s.vip), port: s.port ?? -1, proto: s.proto === 'udp' ? 17 : 6 });
+    r.vipReport.push({ ip: s.vip, ...(s.port !== undefined ? { port: s.port } : {}), proto: s.proto, source: 'given' });
   }
-  if (r.services.length === 0) {
+  if (r.services.length > 0) r.evidence = 'given';
+  if (r.evidence === undefined) {
     const seen = new Map<string, { s: Service; n: number }>();
     for (const c of copies) {
       const k = `${c.vip}|${c.port}|${c.proto}`;
@@ -98,49 +133,131 @@ export function resolve(facts: Facts): Resolution {
       seen.set(k, e);
     }
     for (const { s, n } of seen.values()) {
-      addService(s, {
-        ip: book.format(s.ip),
-        port: s.port,
-        proto: s.proto === 17 ? 'udp' : 'tcp',
-        source: 'inferred',
-        evidence: `${n} client packet${n === 1 ? '' : 's'} re-sent by the director with only the Ethernet header changed`,
-      });
+      addService(s, `${plural(n, 'client packet', 'client packets')} re-sent by the director with only the Ethernet header changed`);
+    }
+    if (r.services.length > 0) {
+      r.evidence = 'copies';
+      // Another port of an inferred VIP whose traffic reaches the same real servers is a service
+      // too, even if no copy of it was seen (its clients may all bypass the director).
+      const vipSet = new Set(r.services.map((s) => s.ip));
+      const rsFromCopies = new Set(copies.map((c) => c.rsMac));
+      for (const p of paths) {
+        if (!vipSet.has(p.ip)) continue;
+        if (![...p.sentTo, ...p.answering].some((m) => rsFromCopies.has(m))) continue;
+        addService({ ip: p.ip, port: p.port, proto: p.proto }, 'traffic to the VIP handled by the real servers');
+      }
     }
   }
-  const verdicts = new Map(paths.map((p) => [p, judgePath(p)]));
-  if (r.services.length === 0) {
-    // No copies (a client-, RS- or cooked capture, or clients that all bypass the director):
-    // the asymmetric layer-2 path of DR still shows.
+  if (r.evidence === undefined) {
     for (const p of paths) {
-      const v = verdicts.get(p)!;
-      if (!v.asymmetric) continue;
-      addService({ ip: p.ip, port: p.port, proto: p.proto }, { ip: book.format(p.ip), port: p.port, proto: p.proto === 17 ? 'udp' : 'tcp', source: 'inferred', evidence: v.why });
-    }
-  } else if (given.services.length === 0 && copies.length > 0) {
-    // Another port of an inferred VIP whose traffic reaches the same real servers is a service
-    // too, even if no copy of it was seen (its clients may all bypass the director).
-    const vipSet = new Set(r.services.map((s) => s.ip));
-    const rsFromCopies = new Set(copies.map((c) => c.rsMac));
-    for (const p of paths) {
-      if (!vipSet.has(p.ip) || r.services.some((s) => s.ip === p.ip && s.port === p.port && s.proto === p.proto)) continue;
-      if (![...p.sentTo, ...p.answering].some((m) => rsFromCopies.has(m))) continue;
+      const claimants = claimantsOf(p.ip);
+      if (claimants.length < 2) continue;
+      const serving = [...p.answering].filter((m) => claimants.includes(m));
+      if (serving.length === 0) continue;
       addService(
         { ip: p.ip, port: p.port, proto: p.proto },
-        { ip: book.format(p.ip), port: p.port, proto: p.proto === 17 ? 'udp' : 'tcp', source: 'inferred', evidence: 'traffic to the VIP handled by the real servers' },
+        `claimed by ${claimants.length} MACs in ARP/ND, and answered from by ${serving.map(formatMac).join(', ')}: one address shared by several hosts, as a DR VIP is`,
       );
     }
+    if (r.services.length > 0) r.evidence = 'shared-address';
+  }
+  if (r.evidence === undefined) {
+    for (const p of paths) {
+      const v = verdicts.get(p)!;
+      if (v.asymmetric) addService({ ip: p.ip, port: p.port, proto: p.proto }, v.why);
+    }
+    if (r.services.length > 0) r.evidence = 'asymmetric-path';
+  }
+  const vantage = facts.captures.map((c) => c.vantage.resolve());
+  if (r.evidence === undefined) {
+    for (const p of paths) {
+      const why = resentToNonOwner(p, vantage, claims.firstIpOfMac, claimantsOf(p.ip));
+      if (why !== undefined) addService({ ip: p.ip, port: p.port, proto: p.proto }, why);
+    }
+    if (r.services.length > 0) r.evidence = 'resent-to-non-owner';
+  }
+  if (r.evidence === undefined) {
+    const answered = paths.filter((p) => p.answeredFlows > 0);
+    const servers = new Set(answered.map((p) => p.ip));
+    for (const p of answered) {
+      addService(
+        { ip: p.ip, port: p.port, proto: p.proto },
+        servers.size === 1
+          ? 'the one server address the clients talk to (this capture shows nothing of DR itself)'
+          : 'a server address clients talk to (a candidate: this capture shows nothing of DR)',
+      );
+    }
+    if (r.services.length > 0) r.evidence = 'candidate';
+    r.confident = servers.size === 1;
   }
   for (const s of r.services) r.vipIps.add(s.ip);
   r.serviceCopies = copies.filter((c) => r.isService(c.vip, c.port, c.proto));
-  r.confident = given.services.length > 0 || r.serviceCopies.length > 0;
+  if (r.evidence !== undefined && r.evidence !== 'candidate') r.confident = true;
   const servicePaths = paths.filter((p) => r.isService(p.ip, p.port, p.proto));
+
+  // ---- real servers known by their own behaviour or the user (before directors: "not an RS" tells a director) ----
+  r.realServersGiven = given.realServers.length > 0;
+  const givenDirectors = new Set(given.directorMacs.flatMap((m) => [parseMac(m) ?? -1]));
+  const unresolvedRsIps: number[] = [];
+  for (const x of given.realServers) {
+    const mac = x.mac !== undefined ? parseMac(x.mac) : undefined;
+    const ip = x.ip !== undefined ? book.intern(x.ip) : undefined;
+    if (mac !== undefined) {
+      r.realServers.set(mac, { ...(ip !== undefined ? { ip } : {}), source: 'given' });
+      continue;
+    }
+    if (ip === undefined) continue;
+    const fromClaims = claimantsOf(ip).find((m) => !givenDirectors.has(m));
+    const sender = facts.realServerIpSenders.get(ip);
+    const fromTraffic = sender !== undefined && sender >= 0 ? sender : undefined;
+    const fromCopy = r.serviceCopies.find((c) => c.rsIp === ip)?.rsMac;
+    const resolved = fromClaims ?? fromTraffic ?? fromCopy;
+    if (resolved !== undefined && resolved >= 0) {
+      const how = fromClaims !== undefined ? 'MAC from ARP' : fromTraffic !== undefined ? 'MAC of the frames it sent' : "MAC of the director's copies to it";
+      r.realServers.set(resolved, { ip, source: 'given', evidence: how });
+    } else {
+      unresolvedRsIps.push(ip);
+    }
+  }
+  const copyTargets = new Set(r.serviceCopies.map((c) => c.rsMac).filter((m) => m >= 0));
+  const copySenders = new Set(r.serviceCopies.map((c) => c.directorMac).filter((m) => m >= 0));
+  const mayBeRealServer = !r.realServersGiven || unresolvedRsIps.length > 0;
+  if (!r.realServersGiven) {
+    for (const mac of copyTargets) if (!r.realServers.has(mac)) r.realServers.set(mac, { source: 'inferred', evidence: "receives the director's copies" });
+  }
+  if (mayBeRealServer) {
+    // A host that receives the clients' packets for a VIP re-sent by another host, owns an
+    // address of its own and never claims the VIP: a real server behind a director (its VIP on lo).
+    for (const p of servicePaths) {
+      for (const { rs } of resentPairs(p, vantage, claims.firstIpOfMac, claimantsOf(p.ip))) {
+        if (givenDirectors.has(rs) || copySenders.has(rs) || r.realServers.has(rs)) continue;
+        r.realServers.set(rs, { source: 'inferred', evidence: "receives clients' packets for the VIP re-sent by another host, and never claims the VIP" });
+      }
+    }
+    // A MAC that answers connections from a VIP, is not a director, and is not the clients'
+    // gateway is a real server. A gateway (a router seen from the client side) also answers
+    // from the VIP, but the clients send to it themselves and it never claims the VIP.
+    for (const p of servicePaths) {
+      const vipClaimants = claimantsOf(p.ip);
+      for (const mac of p.answering) {
+        if (givenDirectors.has(mac) || copySenders.has(mac) || r.realServers.has(mac)) continue;
+        const senders = [...p.requestPairs].filter(([, tos]) => tos.has(mac)).map(([from]) => from);
+        const claimsVip = vipClaimants.includes(mac);
+        const onlyResent = senders.every((from) => resendsOthersPackets(from, p, claims.firstIpOfMac));
+        if (!claimsVip && !onlyResent) continue;
+        r.realServers.set(mac, { source: 'inferred', evidence: claimsVip ? 'answers connections as the VIP, and claims it' : 'answers connections as the VIP' });
+      }
+    }
+  }
+  for (const ip of unresolvedRsIps) {
+    r.notes.push(`real server ${book.format(ip)} was given but its MAC is not in the capture (no ARP for it, no frame from it)`);
+  }
 
   // ---- directors ----
   for (const m of given.directorMacs) {
     const n = parseMac(m);
     if (n !== undefined) r.directors.set(n, { mac: formatMac(n), source: 'given' });
   }
-  const givenRsMacs = new Set(given.realServers.flatMap((x) => (x.mac !== undefined ? [parseMac(x.mac) ?? -1] : [])));
   if (r.directors.size === 0) {
     const counts = new Map<number, number>();
     for (const c of r.serviceCopies) if (c.directorMac >= 0) counts.set(c.directorMac, (counts.get(c.directorMac) ?? 0) + c.count);
@@ -151,18 +268,38 @@ export function resolve(facts: Facts): Resolution {
   if (r.directors.size === 0) {
     for (const p of servicePaths) {
       for (const mac of verdicts.get(p)!.directorCandidates) {
-        if (givenRsMacs.has(mac)) continue;
+        if (r.realServers.has(mac) || r.directors.has(mac)) continue;
         r.directors.set(mac, { mac: formatMac(mac), source: 'inferred', evidence: 'clients send to it, it never answers (asymmetric path)' });
       }
     }
   }
   if (r.directors.size === 0) {
-    // Nothing else to learn from: the MAC that claims the VIP is the director's, if only one does.
+    // A MAC that hands clients' packets for the VIP to a real server which never offered itself
+    // for the VIP is forwarding them: a director. (A router hands them to a real server only
+    // when that server answered ARP for the VIP: then it is a bypass, not forwarding.)
+    for (const p of servicePaths) {
+      const vipClaimants = claimantsOf(p.ip);
+      for (const [from, tos] of p.requestPairs) {
+        if (r.realServers.has(from) || r.directors.has(from)) continue;
+        const toRs = [...tos].filter((m) => r.realServers.has(m) && !vipClaimants.includes(m));
+        if (toRs.length === 0 || !resendsOthersPackets(from, p, claims.firstIpOfMac)) continue;
+        r.directors.set(from, { mac: formatMac(from), source: 'inferred', evidence: `re-sends clients' packets for the VIP to ${toRs.map(formatMac).join(', ')}` });
+      }
+      for (const from of p.receivedFrom) {
+        if (r.realServers.has(from) || r.directors.has(from)) continue;
+        const host = vantage.find((v) => v.kind === 'cooked-host' && r.realServers.has(v.hostMac));
+        if (host === undefined || vipClaimants.includes(host.hostMac) || !resendsOthersPackets(from, p, claims.firstIpOfMac)) continue;
+        r.directors.set(from, { mac: formatMac(from), source: 'inferred', evidence: "re-sends clients' packets for the VIP to this real server" });
+      }
+    }
+  }
+  if (r.directors.size === 0) {
+    // The claimants of a VIP that are not real servers: the director, if there is one such MAC.
     for (const ip of r.vipIps) {
-      const c = claims.byIp.get(ip);
-      if (c && c.claimants.size === 1) {
-        const [mac] = c.claimants.keys();
-        if (mac !== undefined) r.directors.set(mac, { mac: formatMac(mac), source: 'inferred', evidence: 'the only MAC that claimed the VIP (ARP/ND)' });
+      const others = claimantsOf(ip).filter((m) => !r.realServers.has(m));
+      if (others.length === 1) {
+        const mac = others[0]!;
+        r.directors.set(mac, { mac: formatMac(mac), source: 'inferred', evidence: 'the one MAC other than the real servers that claims the VIP (ARP/ND)' });
       }
     }
   }
@@ -171,51 +308,25 @@ export function resolve(facts: Facts): Resolution {
     const ips = mac !== undefined ? (claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !r.vipIps.has(ip)) : [];
     if (ips[0] !== undefined) d.ip = book.format(ips[0]);
   }
-
-  // ---- real servers ----
-  r.realServersGiven = given.realServers.length > 0;
-  for (const x of given.realServers) {
-    const mac = x.mac !== undefined ? parseMac(x.mac) : undefined;
-    const ip = x.ip !== undefined ? book.intern(x.ip) : undefined;
-    if (mac !== undefined) {
-      r.realServers.set(mac, { ...(ip !== undefined ? { ip } : {}), source: 'given' });
+  // Without any RS knowledge, the MACs answering as the VIP (not a director) are real servers.
+  for (const [mac, rs] of r.realServers) {
+    if (r.directors.has(mac)) {
+      r.realServers.delete(mac);
       continue;
     }
-    if (ip === undefined) continue;
-    const claimed = claims.byIp.get(ip);
-    const fromClaims = claimed ? [...claimed.claimants.keys()][0] : undefined;
-    const fromCopy = r.serviceCopies.find((c) => c.rsIp === ip)?.rsMac;
-    const resolved = fromClaims ?? fromCopy;
-    if (resolved !== undefined && resolved >= 0) r.realServers.set(resolved, { ip, source: 'given', evidence: 'MAC from ARP' });
-    else r.notes.push(`real server ${book.format(ip)} was given but never identified by MAC in the capture (no ARP for it)`);
-  }
-  if (!r.realServersGiven) {
-    for (const c of r.serviceCopies) {
-      if (c.rsMac >= 0 && !r.realServers.has(c.rsMac)) r.realServers.set(c.rsMac, { source: 'inferred', evidence: "receives the director's copies" });
-    }
-    if (r.serviceCopies.length === 0) {
-      for (const p of servicePaths) {
-        for (const mac of p.answering) {
-          if (!r.directors.has(mac) && !r.realServers.has(mac)) r.realServers.set(mac, { source: 'inferred', evidence: 'answers as the VIP' });
-        }
-      }
-    }
-  }
-  for (const [mac, rs] of r.realServers) {
     if (rs.ip !== undefined) continue;
     const fromCopy = r.serviceCopies.find((c) => c.rsMac === mac && c.rsIp >= 0);
     if (fromCopy) rs.ip = fromCopy.rsIp;
     else {
-      const ips = (claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !r.vipIps.has(ip));
+      const ips = ownAddresses(mac, -1).filter((ip) => !r.vipIps.has(ip));
       if (ips[0] !== undefined) rs.ip = ips[0];
     }
   }
 
   // ---- vantage points ----
   const clientMacs = new Set<number>();
-  for (const p of servicePaths) for (const m of p.clientSenders) if (!r.isDirector(m)) clientMacs.add(m);
-  r.vantagePoints = facts.captures.map((c) => {
-    const v = c.vantage.resolve();
+  for (const p of servicePaths) for (const m of p.clientSenders) if (!r.isDirector(m) && !r.isRealServer(m)) clientMacs.add(m);
+  r.vantagePoints = vantage.map((v) => {
     const hostMac = v.hostMac >= 0 ? formatMac(v.hostMac) : undefined;
     let hostRole: VantagePoint['hostRole'];
     if (v.hostMac >= 0) {
@@ -235,5 +346,67 @@ export function resolve(facts: Facts): Resolution {
   });
   r.hostMacs = r.vantagePoints.map((v) => (v.hostMac !== undefined ? (parseMac(v.hostMac) ?? -1) : -1));
   r.forwardingVisible = r.vantagePoints.some((v) => v.kind === 'mirror' || v.hostRole === 'director');
+
+  // ---- how sure ----
+  const copyCount = r.serviceCopies.reduce((n, c) => n + c.count, 0);
+  if (given.services.length > 0 && given.directorMacs.length > 0) r.confidence = 'high';
+  else if (copyCount >= 3) r.confidence = 'high';
+  else if (copyCount > 0 || (r.evidence !== undefined && r.evidence !== 'candidate') || r.directors.size > 0) r.confidence = 'medium';
+  else if (r.services.length > 0) r.confidence = r.confident ? 'medium' : 'low';
   return r;
+}
+
+/**
+ * Why `p` looks like a VIP seen from a real server: the clients' packets for it arrive, re-sent
+ * by another host, at a host that owns another address and never claims this one; or undefined.
+ */
+function resentToNonOwner(
+  p: Layer2Path,
+  vantage: readonly { kind: string; hostMac: number }[],
+  ownIps: ReadonlyMap<number, readonly number[]>,
+  claimantsOfVip: readonly number[],
+): string | undefined {
+  const pair = resentPairs(p, vantage, ownIps, claimantsOfVip)[0];
+  if (pair === undefined) return undefined;
+  return `clients' packets for it arrive re-sent by ${formatMac(pair.director)} at ${formatMac(pair.rs)}, a host with an address of its own that never claims this one (a VIP on its lo)`;
+}
+
+/**
+ * Who re-sends the clients' packets for `p` to whom, where the receiver owns an address of its
+ * own and never claims `p`'s: a director (or something doing its job) and a real server. From a
+ * Linux cooked capture on the receiver, the receiver is the capturing host.
+ */
+function resentPairs(
+  p: Layer2Path,
+  vantage: readonly { kind: string; hostMac: number }[],
+  ownIps: ReadonlyMap<number, readonly number[]>,
+  claimantsOfVip: readonly number[],
+): { director: number; rs: number }[] {
+  const ownsOther = (mac: number): boolean => (ownIps.get(mac) ?? []).some((ip) => ip !== p.ip);
+  const out: { director: number; rs: number }[] = [];
+  for (const [from, tos] of p.requestPairs) {
+    if (!resendsOthersPackets(from, p, ownIps)) continue;
+    for (const to of tos) {
+      if (to === from || claimantsOfVip.includes(to) || !ownsOther(to)) continue;
+      out.push({ director: from, rs: to });
+    }
+  }
+  for (const v of vantage) {
+    if (v.kind !== 'cooked-host' || v.hostMac < 0 || claimantsOfVip.includes(v.hostMac) || !ownsOther(v.hostMac)) continue;
+    for (const from of p.receivedFrom) {
+      if (from === v.hostMac || !resendsOthersPackets(from, p, ownIps)) continue;
+      out.push({ director: from, rs: v.hostMac });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `mac` sends the service's requests for hosts other than itself: it claims an address
+ * of its own, and that is not the address of every client it sends for.
+ */
+function resendsOthersPackets(mac: number, p: Layer2Path, ownIps: ReadonlyMap<number, readonly number[]>): boolean {
+  const own = ownIps.get(mac) ?? [];
+  if (own.length === 0) return false;
+  return [...p.clientIps].some((ip) => !own.includes(ip));
 }

@@ -28,6 +28,12 @@ export interface VirtualService {
   persistenceMask?: string;
   /** Real servers configured for this service (ipvsadm/config), with weights and forwarding. */
   realServers?: ConfiguredRealServer[];
+  /**
+   * Named on the command line (--vip): the user expects traffic to it, so a capture that never
+   * reaches it fails. A service from ipvsadm output or a config file is the director's table,
+   * of which a capture may hold only part.
+   */
+  asserted?: boolean;
 }
 
 export type ForwardMethod = 'route' | 'masq' | 'tunnel' | 'local';

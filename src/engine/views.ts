@@ -84,6 +84,15 @@ export interface FlowView {
    * recorded (less than REPLY_WAIT_SECONDS): silence then proves nothing.
    */
   endedBeforeReplyDue: boolean;
+  /**
+   * Request frames that repeated the one before them (the client retransmitting), and of those
+   * the ones whose earlier frame the director had been seen forwarding: the client's
+   * retransmission timer says no answer reached it, whatever the capture shows of replies.
+   */
+  retransmissions: number;
+  retransmittedAfterCopy: number;
+  /** TCP: some request frame acknowledged something (the client got an answer); UDP: false. */
+  requestAcked: boolean;
 }
 
 export type ClaimKind = 'arp-reply' | 'arp-request' | 'arp-gratuitous' | 'na';
@@ -108,6 +117,17 @@ export interface ClaimantView {
   lastTime: number;
 }
 
+/** One ARP request (or Neighbor Solicitation) that several MACs answered. */
+export interface DuplicateAnswerView {
+  /** The request; null when only its answers are in the capture. */
+  request: FrameRef | null;
+  requester: { mac: string; ip: string | undefined };
+  /** Each MAC's first answer, in capture order. */
+  answers: { mac: string; frame: FrameRef; role: ClaimantView['role'] }[];
+  /** The requester's next frame to the address and the MAC it went to: the answer it kept. */
+  kept: { mac: string; frame: FrameRef } | undefined;
+}
+
 export interface AddressView {
   ip: string;
   family: 4 | 6;
@@ -115,6 +135,8 @@ export interface AddressView {
   claimants: ClaimantView[];
   /** Claims in capture order (capped). */
   sequence: ClaimEvent[];
+  /** Requests for this address answered by more than one MAC (capped). */
+  duplicateAnswers: DuplicateAnswerView[];
 }
 
 export interface VantagePoint {
@@ -139,6 +161,31 @@ export interface AnalysisView {
   frameLabel(ref: FrameRef): string;
   /** Every claimed address, for rules that link a flow to the claim that explains it. */
   addresses: readonly AddressView[];
+  /**
+   * The server endpoints the capture carries TCP/UDP traffic to, the likeliest VIPs first
+   * (those with DR evidence, then by number of flows): what to suggest when a given VIP is
+   * never reached.
+   */
+  destinations: readonly DestinationView[];
+}
+
+export interface DestinationView {
+  ip: string;
+  port: number;
+  proto: L4Proto;
+  flows: number;
+  /** Why it looks like a VIP, when it does. */
+  evidence: string | undefined;
+}
+
+/** A virtual service the user gave, and how many flows reached it. */
+export interface GivenServiceView {
+  vip: string;
+  port: number | undefined;
+  proto: L4Proto;
+  /** Given on the command line (--vip): the user asserts traffic; from ipvsadm/config: the director's table. */
+  asserted: boolean;
+  flows: number;
 }
 
 /** One new connection the director scheduled (TCP: a SYN forwarded; UDP: a client ip:port's first datagram). */

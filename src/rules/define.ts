@@ -5,7 +5,7 @@
  * a message id with data, and the engine fills the template.
  */
 import type { FrameRef, Severity } from '../engine/result.js';
-import type { AddressView, AnalysisView, FlowView, ServiceBalanceView } from '../engine/views.js';
+import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../engine/views.js';
 
 export type RuleKind = 'flow' | 'address' | 'service';
 
@@ -33,6 +33,12 @@ export interface ReportDescriptor<M extends string> {
   service?: string;
   /** Overrides the rule's default severity for this report (e.g. info for a benign case). */
   severity?: Severity;
+  /**
+   * The finding rests on facts that do not depend on who is director or real server (several
+   * MACs answering one ARP request, a client retransmitting unanswered): it keeps its severity
+   * even when the topology is only a guess.
+   */
+  certain?: boolean;
 }
 
 export interface RuleContext<M extends string> {
@@ -48,6 +54,8 @@ export interface RuleListeners {
   addresses?(addresses: readonly AddressView[]): void;
   /** Every virtual service with the new connections the director scheduled, at the end. */
   balance?(services: readonly ServiceBalanceView[]): void;
+  /** Every virtual service the user gave, with the flows that reached it, at the end. */
+  givenServices?(services: readonly GivenServiceView[]): void;
 }
 
 export interface Rule<M extends string = string> {

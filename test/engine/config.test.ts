@@ -144,7 +144,13 @@ describe('parseConfig: errors name the file and the path', () => {
 });
 
 describe('topologyToConfig', () => {
-  const strip = (t: GivenTopology): Omit<GivenTopology, 'sources'> => ({ services: t.services, directorMacs: t.directorMacs, realServers: t.realServers });
+  // A config file is the director's table: whether the user expects traffic to a service
+  // (`asserted`, from --vip) is a command-line matter and does not travel through it.
+  const strip = (t: GivenTopology): Omit<GivenTopology, 'sources'> => ({
+    services: t.services.map(({ asserted: _asserted, ...s }) => s),
+    directorMacs: t.directorMacs,
+    realServers: t.realServers,
+  });
 
   it('writes the sample back in the documented shape', () => {
     const text = topologyToConfig({ ...SAMPLE_TOPOLOGY, sources: ['config lvs.yaml'] });

@@ -4,6 +4,7 @@
  */
 import type { Rule } from './define.js';
 import clientBypass from './client-bypass.js';
+import duplicateAddress from './duplicate-address.js';
 import directorL2Only from './director-l2-only.js';
 import flowAffinity from './flow-affinity.js';
 import forwardedToKnownRs from './forwarded-to-known-rs.js';
@@ -16,6 +17,7 @@ import rsArpReplyVip from './rs-arp-reply-vip.js';
 import rsNdVip from './rs-nd-vip.js';
 import vipMacConflict from './vip-mac-conflict.js';
 import vipOwnerChange from './vip-owner-change.js';
+import vipUnreached from './vip-unreached.js';
 import persistence from './persistence.js';
 import quiescedRs from './quiesced-rs.js';
 import rsShare from './rs-share.js';
@@ -32,11 +34,13 @@ export const rules: readonly Rule[] = [
   rsArpReplyVip,
   rsArpAnnounceVip,
   rsNdVip,
+  duplicateAddress,
   vipMacConflict,
   vipOwnerChange,
   rsShare,
   persistence,
   quiescedRs,
+  vipUnreached,
 ] as readonly Rule[];
 
 export function findRule(id: string): Rule | undefined {

@@ -23,6 +23,8 @@ const TOPOLOGY = [
 const HEALTHY = 'fixtures/healthy/bridge.pcap';
 const BROKEN = 'fixtures/arp-ignore-0/bridge.pcap';
 const TRUNCATED = 'fixtures/truncated/bridge.pcap';
+/** A classic pcap header (Ethernet, microseconds) and no record. */
+const EMPTY_PCAP = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [MAIN, 'check', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -67,14 +69,33 @@ describe('check: exit status as a CI gate', () => {
   });
 
   it('an incomplete flow passes by default and fails with --fail-on incomplete or --strict', () => {
-    expect(run(TRUNCATED, ...TOPOLOGY).status).toBe(0);
-    expect(run(TRUNCATED, ...TOPOLOGY, '--fail-on', 'warning').status).toBe(0);
-    const strict = run(TRUNCATED, ...TOPOLOGY, '--strict');
+    // The capture is cut before the UDP queries: only the TCP service is named.
+    const tcpOnly = TOPOLOGY.filter((a, i) => a !== '192.168.188.120:53/udp' && TOPOLOGY[i + 1] !== '192.168.188.120:53/udp');
+    expect(run(TRUNCATED, ...tcpOnly).status).toBe(0);
+    expect(run(TRUNCATED, ...tcpOnly, '--fail-on', 'warning').status).toBe(0);
+    const strict = run(TRUNCATED, ...tcpOnly, '--strict');
     expect(strict.status).toBe(1);
     expect(strict.stderr).toContain('lvs-pcap: FAIL: 1 incomplete flow (--fail-on incomplete)\n');
     expect(strict.stdout).toContain('CI gate: FAILED (exit 1)');
-    expect(run(TRUNCATED, ...TOPOLOGY, '--fail-on', 'incomplete').status).toBe(1);
-    expect(run(TRUNCATED, ...TOPOLOGY, '--strict', '--fail-on', 'incomplete').status).toBe(1);
+    expect(run(TRUNCATED, ...tcpOnly, '--fail-on', 'incomplete').status).toBe(1);
+    expect(run(TRUNCATED, ...tcpOnly, '--strict', '--fail-on', 'incomplete').status).toBe(1);
+  });
+
+  it('a --vip no flow reaches fails (exit 1), naming the destinations the capture does carry', () => {
+    const r = run(HEALTHY, '--vip', '10.9.9.9:80');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/vip-unreached/);
+    expect(r.stdout).toMatch(/no flow reached 10\.9\.9\.9:80\/tcp; the capture carries traffic to 192\.168\.188\.120:80\/tcp \(\d+ flows, looks like a VIP\)/);
+    // A wrong port of the right address: that address is named first.
+    const port = run(HEALTHY, '--vip', '192.168.188.120:8080');
+    expect(port.status).toBe(1);
+    expect(port.stdout).toMatch(/no flow reached 192\.168\.188\.120:8080\/tcp; the capture carries traffic to 192\.168\.188\.120:/);
+  });
+
+  it('no VIP given and no traffic at all stays no-traffic, exit 0', () => {
+    const r = spawnSync(process.execPath, [MAIN, 'check', '-'], { cwd: ROOT, encoding: 'utf8', input: EMPTY_PCAP, env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/NO TRAFFIC|no-traffic/i);
   });
 
   it('--min-flows: 1 with one stderr line when the capture holds fewer VIP flows', () => {

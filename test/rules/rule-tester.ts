@@ -3,7 +3,7 @@
  * packet builder, the topology given to the check, and the findings one rule must report —
  * message id and evidence frames exactly. Only the rule under test runs, so a case pins that
  * rule alone. The builder is for what the real-kernel lab cannot produce; everything the lab
- * can produce is tested on its captures (test/check/fixtures.test.ts).
+ * can produce is tested on its captures (test/check/modes.test.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

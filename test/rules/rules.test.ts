@@ -179,6 +179,74 @@ describe('no-reply', () => {
   });
 });
 
+describe('no-reply: the client retransmitting what the director forwarded', () => {
+  /** A client's SYN sent `times` times one second apart, each copied to RS2, never answered. */
+  const synRetransmitted = (port: number, start: number, times: number): TestFrame[] =>
+    Array.from({ length: times }, (_, i) =>
+      drConversation({ clientPort: port, rs: RS2, startSeconds: start + i }).filter((f) => f.note.endsWith('SYN') && !f.note.startsWith('rs->')),
+    ).flat();
+  it('invalid: at the very end of a mirror capture, the retransmissions are the proof', async () => {
+    const frames = capture(drConversation({ clientPort: 40001 }), synRetransmitted(40002, T0 + 1, 3));
+    const copy = frameOf(frames, 'director->rs copy of SYN', 13);
+    await expectRule('no-reply', { name: 'end', frames, given: GIVEN, errors: [{ messageId: 'retransmitted', frames: [copy] }] });
+  });
+  it("invalid: on the director's port, a client that only ever sent the forwarded SYN again", async () => {
+    const frames = capture(drConversation({ clientPort: 40001 }).filter((f) => !f.note.startsWith('rs->')), synRetransmitted(40002, T0 + 1, 3), [tail(8)]);
+    const copy = frameOf(frames, 'director->rs copy of SYN', 10);
+    const r = await expectRule('no-reply', { name: 'director-port', frames, given: GIVEN, errors: [{ messageId: 'retransmitted', frames: [copy] }] });
+    expect(r.captures[0]!.vantagePoint).toBe('port of 00:0c:29:50:d5:63 (director)');
+    // The first connection was acknowledged by its client: answered, even though no reply is visible here.
+    expect(r.flows.find((f) => f.client.port === 40001)!.verdict).toBe('incomplete');
+  });
+  it('valid: one SYN, no retransmission, the capture ends before an answer was due', async () => {
+    const frames = capture(drConversation({ clientPort: 40001 }), synRetransmitted(40002, T0 + 1, 1));
+    await expectRule('no-reply', { name: 'cut', frames, given: GIVEN });
+  });
+  it('valid: a client whose pure ACKs repeat its sequence number is not retransmitting', async () => {
+    await expectRule('no-reply', { name: 'acks', frames: capture(drConversation({ clientPort: 40001 }), [tail(3)]), given: GIVEN });
+  });
+});
+
+describe('duplicate-address', () => {
+  const request = frameAt(arpRequest(CLIENT, VIP), T0, 0, 'client asks for the VIP');
+  const rs2Answers = frameAt(arpReply(RS2, VIP, CLIENT), T0, 30_000, 'rs2 answers');
+  const directorAnswers = frameAt(arpReply(DIRECTOR, VIP, CLIENT), T0, 35_000, 'director answers');
+  it('invalid: two MACs answer one request; the client kept the first (its SYN goes there)', async () => {
+    const syn = drConversation({ director: RS2, dropCopies: true, startSeconds: T0, startNanos: 100_000 }).slice(0, 1);
+    const frames = [request, rs2Answers, directorAnswers, ...syn];
+    const r = await expectRule('duplicate-address', { name: 'dup', frames, given: GIVEN, errors: [{ messageId: 'answered', frames: [2, 3] }] });
+    const f = r.findings[0]!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toContain('00:0c:29:2c:a5:a0 (real server, frame 2), 00:0c:29:50:d5:63 (director, frame 3)');
+    expect(f.message).toContain('the requester kept 00:0c:29:2c:a5:a0 (its next frame there, frame 4, went to it)');
+  });
+  it('invalid without any topology too, and it stays an error: a fact, not a guess', async () => {
+    const syn = drConversation({ director: RS2, dropCopies: true, startSeconds: T0, startNanos: 100_000 });
+    const r = await expectRule('duplicate-address', { name: 'none', frames: [request, rs2Answers, directorAnswers, ...syn], errors: [{ messageId: 'answered', frames: [2, 3] }] });
+    expect(r.findings[0]!.severity).toBe('error');
+  });
+  it('valid: one answer; the same MAC answering twice; answers to requests seconds apart', async () => {
+    await expectRule('duplicate-address', { name: 'one', frames: [request, directorAnswers], given: GIVEN });
+    await expectRule('duplicate-address', { name: 'twice', frames: [request, directorAnswers, frameAt(arpReply(DIRECTOR, VIP, CLIENT), T0, 40_000)], given: GIVEN });
+    const later = frameAt(arpReply(STANDBY, VIP, CLIENT), T0 + 5, 0, 'standby answers a later request');
+    await expectRule('duplicate-address', { name: 'failover', frames: [request, directorAnswers, frameAt(arpRequest(CLIENT, VIP), T0 + 5, 0), later], given: GIVEN });
+  });
+});
+
+describe('vip-unreached', () => {
+  it('invalid: a --vip that no flow reaches, whatever the rest of the capture', async () => {
+    const given = { ...GIVEN, services: [{ vip: '10.9.9.9', port: 80, proto: 'tcp' as const, asserted: true }] };
+    const r = await expectRule('vip-unreached', { name: 'typo', frames: drConversation(), given, errors: [{ messageId: 'unreached', frames: [] }] });
+    expect(r.verdict).toBe('fail');
+    expect(r.findings[0]!.message).toBe('no flow reached 10.9.9.9:80/tcp; the capture carries traffic to 192.168.188.120:80/tcp (1 flow, looks like a VIP)');
+  });
+  it("valid: the --vip is reached; a service of the director's table without traffic while others have some", async () => {
+    await expectRule('vip-unreached', { name: 'ok', frames: drConversation(), given: { ...GIVEN, services: [{ vip: VIP, port: 80, proto: 'tcp' as const, asserted: true }] } });
+    const table = { ...GIVEN, services: [{ vip: VIP, port: 80, proto: 'tcp' as const }, { vip: VIP, port: 53, proto: 'udp' as const }] };
+    await expectRule('vip-unreached', { name: 'table', frames: drConversation(), given: table });
+  });
+});
+
 describe('client-bypass', () => {
   it('invalid: the client sends to an RS MAC, linked to the RS ARP reply that poisoned it', async () => {
     const poison = frameAt(arpReply(RS1, VIP, CLIENT), T0 - 1, 0, 'rs1 arp reply for the VIP');

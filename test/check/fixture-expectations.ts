@@ -35,12 +35,20 @@ export interface Fixture {
   description: FixtureDescription;
 }
 
-/** Every described capture under fixtures/ (the lab's own folder excluded). */
-export function listFixtures(root = FIXTURES): Fixture[] {
+/**
+ * Every described capture under fixtures/ (the lab's own folder excluded); with `withIpvs`, also
+ * the real-IPVS captures under fixtures/ipvs/<scenario>/, named "ipvs/<scenario>/<capture>".
+ */
+export function listFixtures(options: { root?: string; withIpvs?: boolean } = {}): Fixture[] {
+  const root = options.root ?? FIXTURES;
   const out: Fixture[] = [];
   for (const dir of readdirSync(root).sort()) {
     const d = join(root, dir);
     if (dir === 'lab' || !statSync(d).isDirectory()) continue;
+    if (dir === 'ipvs') {
+      if (options.withIpvs) out.push(...listFixtures({ root: d }).map((f) => ({ ...f, name: `ipvs/${f.name}` })));
+      continue;
+    }
     for (const file of readdirSync(d).sort()) {
       if (!file.endsWith('.json')) continue;
       const description = JSON.parse(readFileSync(join(d, file), 'utf8')) as FixtureDescription;

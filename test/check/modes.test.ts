@@ -1,0 +1,93 @@
+/**
+ * Every fixture capture, namespace lab and real IPVS alike, checked the three ways users run
+ * lvs-pcap: with no topology at all, with only what the director's IPVS table says (ipvsadm
+ * output, or a config naming VIPs and real-server IPs but no MAC), and with the whole topology.
+ * The verdict must be right in all three; with the table or the whole topology the findings are
+ * exactly the ones the fixture's description derives from the capture with tshark.
+ *
+ * Without any topology the findings are not compared one by one (which silent claimant of a VIP
+ * is the director may not be knowable), and findings that need the configured scheduler
+ * (rs-share, persistence, quiesced-rs) cannot exist: the expected verdict is worked out without them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkCaptures } from '../../src/engine/check.js';
+import { buildGivenTopology } from '../../src/engine/given.js';
+import type { CheckResult } from '../../src/engine/result.js';
+import type { GivenTopology } from '../../src/engine/topology.js';
+import { actualFindings, expectedFindings, givenFrom, listFixtures, type Fixture, type FixtureDescription } from './fixture-expectations.js';
+
+const SCHEDULING = new Set(['rs-share', 'persistence', 'quiesced-rs']);
+
+type Mode = 'nothing given' | 'ipvsadm' | 'full topology';
+
+/** The director's IPVS table as lvs-pcap is given it: ipvsadm -Ln beside the capture, else a config without MACs. */
+function tableOnly(fx: Fixture): GivenTopology {
+  const ln = fx.capturePath.replace(/\.pcap(ng)?(\.gz)?$/, '.ipvsadm-Ln.txt');
+  if (existsSync(ln)) return buildGivenTopology({ ipvsadm: { text: readFileSync(ln, 'utf8'), source: 'ipvsadm-Ln.txt' } });
+  const d = fx.description;
+  return {
+    services: d.topology.vips.map((v) => ({ vip: v.ip, proto: v.proto, ...(v.port !== undefined ? { port: v.port } : {}) })),
+    directorMacs: [],
+    realServers: d.topology.realServers.flatMap((r) => (r.ip ? [{ ip: r.ip }] : [])),
+    sources: ['config without MACs'],
+  };
+}
+
+/** The whole topology: the IPVS table (when there is one, for the scheduler and weights) and every MAC. */
+function fullTopology(fx: Fixture): GivenTopology {
+  const flags = givenFrom(fx.description);
+  const table = tableOnly(fx);
+  if (table.sources[0] === 'config without MACs') return flags;
+  return { ...table, directorMacs: flags.directorMacs, realServers: flags.realServers, sources: [...table.sources, 'fixture description'] };
+}
+
+function expectedVerdictWithoutScheduling(d: FixtureDescription): FixtureDescription['expected']['verdict'] {
+  const rest = d.expected.findings.filter((f) => !SCHEDULING.has(f.rule));
+  if (rest.some((f) => f.severity === 'error')) return 'fail';
+  if (d.expected.verdict === 'no-traffic') return 'no-traffic';
+  return 'pass';
+}
+
+function errors(r: CheckResult): string[] {
+  return r.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule}: ${f.message}`);
+}
+
+const fixtures = listFixtures({ withIpvs: true });
+
+describe('every fixture, in the three modes', () => {
+  it('has fixtures of both labs', () => {
+    expect(fixtures.filter((f) => f.name.startsWith('ipvs/')).length).toBeGreaterThan(5);
+    expect(fixtures.filter((f) => !f.name.startsWith('ipvs/')).length).toBeGreaterThan(10);
+  });
+
+  const modes: [Mode, (fx: Fixture) => GivenTopology | undefined][] = [
+    ['nothing given', () => undefined],
+    ['ipvsadm', tableOnly],
+    ['full topology', fullTopology],
+  ];
+  for (const fx of fixtures) {
+    for (const [mode, given] of modes) {
+      it(`${fx.name}: ${mode}`, async () => {
+        const g = given(fx);
+        const r = await checkCaptures([fx.capturePath], g ? { given: g } : {});
+        const d = fx.description;
+        if (mode === 'nothing given') {
+          const verdict = expectedVerdictWithoutScheduling(d);
+          expect(r.verdict, JSON.stringify(r.findings.map((f) => `${f.severity} ${f.rule}`))).toBe(verdict);
+          if (verdict === 'pass') expect(errors(r)).toEqual([]);
+          // Where the description says the capture alone shows the roles, the findings are exact too.
+          if (d.inference.possible && !d.expected.findings.some((f) => SCHEDULING.has(f.rule))) {
+            expect(actualFindings(r)).toEqual(expectedFindings(d));
+            const vips = new Set(r.topology.vips.map((v) => v.ip));
+            for (const v of d.topology.vips) expect(vips.has(v.ip)).toBe(true);
+          }
+          return;
+        }
+        expect(actualFindings(r)).toEqual(expectedFindings(d));
+        expect(r.verdict).toBe(d.expected.verdict);
+        expect(r.flows.length).toBe(d.expected.flows);
+      });
+    }
+  }
+});

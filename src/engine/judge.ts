@@ -665,7 +665,7 @@ function repliesVisible(points: readonly VantagePoint[], legs: readonly LegView[
     if (v.hostMac === undefined) continue;
     if (v.hostRole === 'rs') {
       for (const l of forwarded) if (l.dstMac === v.hostMac) return true;
-    } else if (v.hostRole === 'client') {
+    } else if (v.hostRole === 'client' || v.hostRole === 'router') {
       for (const l of legs) if ((l.role === 'to-director' || l.role === 'bypass') && l.srcMac === v.hostMac) return true;
     }
   }

@@ -69,6 +69,8 @@ export class Resolution {
   hostMacs: number[] = [];
   /** Some capture shows the director's egress (a mirror port or the director itself). */
   forwardingVisible = false;
+  /** MACs that carry clients' packets from addresses not their own and are neither director nor RS. */
+  routers = new Set<number>();
   evidence: ServiceEvidence | undefined;
   confidence: TopologyReport['confidence'] = 'none';
   /**
@@ -198,6 +200,13 @@ export function resolve(facts: Facts): Resolution {
   // ---- real servers known by their own behaviour or the user (before directors: "not an RS" tells a director) ----
   r.realServersGiven = given.realServers.length > 0;
   const givenDirectors = new Set(given.directorMacs.flatMap((m) => [parseMac(m) ?? -1]));
+  // A router relays frames from many addresses (the RS's among them, when the capture is taken
+  // beyond it): a MAC seen sending for two given real servers, or claiming an address of its
+  // own, is not the real server's.
+  const sendsFor = new Map<number, number>();
+  for (const mac of facts.realServerIpSenders.values()) if (mac >= 0) sendsFor.set(mac, (sendsFor.get(mac) ?? 0) + 1);
+  const relaysFor = (mac: number, ip: number): boolean =>
+    (sendsFor.get(mac) ?? 0) > 1 || ownAddresses(mac, ip).some((other) => !r.vipIps.has(other));
   const unresolvedRsIps: number[] = [];
   for (const x of given.realServers) {
     const mac = x.mac !== undefined ? parseMac(x.mac) : undefined;
@@ -209,7 +218,7 @@ export function resolve(facts: Facts): Resolution {
     if (ip === undefined) continue;
     const fromClaims = claimantsOf(ip).find((m) => !givenDirectors.has(m));
     const sender = facts.realServerIpSenders.get(ip);
-    const fromTraffic = sender !== undefined && sender >= 0 ? sender : undefined;
+    const fromTraffic = sender !== undefined && sender >= 0 && !relaysFor(sender, ip) ? sender : undefined;
     const fromCopy = r.serviceCopies.find((c) => c.rsIp === ip)?.rsMac;
     const resolved = fromClaims ?? fromTraffic ?? fromCopy;
     if (resolved !== undefined && resolved >= 0) {
@@ -324,18 +333,27 @@ export function resolve(facts: Facts): Resolution {
   }
 
   // ---- vantage points ----
+  // Senders of the clients' packets that are neither director nor RS: the clients themselves,
+  // or their router when it carries packets of addresses other than its own.
   const clientMacs = new Set<number>();
-  for (const p of servicePaths) for (const m of p.clientSenders) if (!r.isDirector(m) && !r.isRealServer(m)) clientMacs.add(m);
-  r.vantagePoints = vantage.map((v) => {
-    const hostMac = v.hostMac >= 0 ? formatMac(v.hostMac) : undefined;
-    let hostRole: VantagePoint['hostRole'];
-    if (v.hostMac >= 0) {
-      if (r.isDirector(v.hostMac)) hostRole = 'director';
-      else if (r.isRealServer(v.hostMac)) hostRole = 'rs';
-      else if (clientMacs.has(v.hostMac)) hostRole = 'client';
-      else hostRole = 'other';
+  const routerMacs = new Set<number>();
+  for (const p of servicePaths) {
+    for (const m of p.clientSenders) {
+      if (r.isDirector(m) || r.isRealServer(m)) continue;
+      if (resendsOthersPackets(m, p, claims.firstIpOfMac)) routerMacs.add(m);
+      else clientMacs.add(m);
     }
-    const role = hostRole ? ` (${hostRole === 'rs' ? 'real server' : hostRole})` : '';
+  }
+  const roleOf = (mac: number): NonNullable<VantagePoint['hostRole']> =>
+    r.isDirector(mac) ? 'director' : r.isRealServer(mac) ? 'rs' : clientMacs.has(mac) ? 'client' : routerMacs.has(mac) ? 'router' : 'other';
+  const preference: NonNullable<VantagePoint['hostRole']>[] = ['director', 'rs', 'client', 'router', 'other'];
+  r.vantagePoints = vantage.map((v) => {
+    // One link only (a client and its router): name the end whose role says most.
+    const mac = v.hostMacs.length > 1 ? [...v.hostMacs].sort((a, b) => preference.indexOf(roleOf(a)) - preference.indexOf(roleOf(b)))[0]! : v.hostMac;
+    const hostMac = mac >= 0 ? formatMac(mac) : undefined;
+    const hostRole: VantagePoint['hostRole'] = mac >= 0 ? roleOf(mac) : undefined;
+    const roleText = { director: 'director', rs: 'real server', client: 'client', router: "the clients' router", other: 'other' } as const;
+    const role = hostRole ? ` (${roleText[hostRole]})` : '';
     const description =
       v.kind === 'mirror'
         ? 'mirror port (frames between many hosts)'
@@ -345,6 +363,7 @@ export function resolve(facts: Facts): Resolution {
     return { kind: v.kind, hostMac, hostRole, description };
   });
   r.hostMacs = r.vantagePoints.map((v) => (v.hostMac !== undefined ? (parseMac(v.hostMac) ?? -1) : -1));
+  r.routers = routerMacs;
   r.forwardingVisible = r.vantagePoints.some((v) => v.kind === 'mirror' || v.hostRole === 'director');
 
   // ---- how sure ----

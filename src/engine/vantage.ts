@@ -84,15 +84,25 @@ export class VantageCounter {
     if (f.hasArp && f.arpOp === 2 && this.arpReplyFrom.length < ARP_REPLY_PAIRS) this.notePair(f.ethSrc, f.ethDst);
   }
 
-  resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number } {
+  /**
+   * `hostMacs`: for a host port, every MAC that takes part in nearly all unicast frames. Two do
+   * when the capture shows one link only (a client and its router): either end may be the
+   * capturing one, and the roles decide which to name.
+   */
+  resolve(): { kind: 'mirror' | 'host' | 'cooked-host' | 'unknown'; hostMac: number; hostMacs: number[] } {
     if (this.cookedFrames > this.unicastFrames) {
-      return { kind: 'cooked-host', hostMac: top(this.outgoingSenders.entries())[0] };
+      const mac = top(this.outgoingSenders.entries())[0];
+      return { kind: 'cooked-host', hostMac: mac, hostMacs: [mac] };
     }
-    if (this.unicastFrames < MIN_UNICAST) return { kind: 'unknown', hostMac: -1 };
-    const [mac, n] = top(this.appearances.entries());
+    if (this.unicastFrames < MIN_UNICAST) return { kind: 'unknown', hostMac: -1, hostMacs: [] };
+    const counts = this.appearances.entries();
+    const [mac, n] = top(counts);
     const thirdPartyReply = this.arpReplyFrom.some((from, i) => from !== mac && this.arpReplyTo[i] !== mac);
-    if (n >= HOST_SHARE * this.unicastFrames && !thirdPartyReply) return { kind: 'host', hostMac: mac };
-    return { kind: 'mirror', hostMac: -1 };
+    if (n >= HOST_SHARE * this.unicastFrames && !thirdPartyReply) {
+      const hostMacs = [...counts].filter(([, c]) => c >= HOST_SHARE * this.unicastFrames).map(([m]) => m);
+      return { kind: 'host', hostMac: mac, hostMacs };
+    }
+    return { kind: 'mirror', hostMac: -1, hostMacs: [] };
   }
 
   private notePair(from: number, to: number): void {

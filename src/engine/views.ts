@@ -143,7 +143,7 @@ export interface VantagePoint {
   kind: 'mirror' | 'host' | 'cooked-host' | 'unknown';
   /** MAC of the host the capture was taken on, for 'host' and 'cooked-host'. */
   hostMac: string | undefined;
-  hostRole: 'director' | 'rs' | 'client' | 'other' | undefined;
+  hostRole: 'director' | 'rs' | 'client' | 'router' | 'other' | undefined;
   description: string;
 }
 

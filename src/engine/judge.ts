@@ -164,6 +164,7 @@ export class Judge {
     for (const { on } of this.listeners) on.balance?.(balance);
     const givenServices = this.givenServices();
     for (const { on } of this.listeners) on.givenServices?.(givenServices);
+    const unreached = givenServices.filter((s) => s.flows === 0).map((s) => serviceLabel({ vip: s.vip, port: s.port, proto: s.proto }));
     const services = balance.map((v) => {
       const label = serviceLabel(v);
       const mine = this.findings.filter((f) => f.service === label);
@@ -212,6 +213,7 @@ export class Judge {
     } else if (r.directors.size === 0) {
       notes.push('no director could be identified: no forwarded copies and no single owner of the VIP; give --director-mac');
     }
+    if (unreached.length > 0) notes.push(`no flow in this capture reached ${unreached.join(', ')}`);
     if (copyCount === 0 && r.services.length > 0 && !r.forwardingVisible) {
       notes.push("this vantage point does not show the director's forwarding: director rules were not judged");
     }
@@ -512,7 +514,8 @@ export class Judge {
       if (s.port === undefined) {
         for (let j = 0; j < r.services.length; j++) if (r.services[j]!.ip === r.services[i]?.ip) flows += this.flowsPerService[j] ?? 0;
       } else if (i >= 0) flows = this.flowsPerService[i] ?? 0;
-      out.push({ vip: s.vip, port: s.port, proto: s.proto, asserted: s.asserted === true, flows });
+      const addressSeen = this.facts.claims.byIp.has(this.facts.book.intern(s.vip));
+      out.push({ vip: s.vip, port: s.port, proto: s.proto, asserted: s.asserted === true, flows, addressSeen });
     }
     return out;
   }

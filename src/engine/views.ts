@@ -186,6 +186,8 @@ export interface GivenServiceView {
   /** Given on the command line (--vip): the user asserts traffic; from ipvsadm/config: the director's table. */
   asserted: boolean;
   flows: number;
+  /** The address appears in ARP/ND (claimed by some MAC): the capture is about it, if not about its traffic. */
+  addressSeen: boolean;
 }
 
 /** One new connection the director scheduled (TCP: a SYN forwarded; UDP: a client ip:port's first datagram). */

@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { serviceLabel } from '../engine/service-label.js';
 import type { DestinationView, GivenServiceView } from '../engine/views.js';
 
 /** A VIP the user named must be reached by the capture, or the check looked at the wrong thing. */
@@ -24,8 +25,12 @@ export default defineRule({
     return {
       givenServices(services) {
         const reachedAny = services.some((s) => s.flows > 0);
+        const anyTraffic = context.analysis.destinations.length > 0;
         for (const s of services) {
           if (s.flows > 0) continue;
+          // No TCP/UDP traffic at all, and the VIP in its ARP: a vantage point its traffic does
+          // not pass (a real server no client picked), not a wrong address.
+          if (!anyTraffic && s.addressSeen) continue;
           const service = label(s);
           const data = { service, vip: s.vip, destinations: describe(context.analysis.destinations, s) };
           // Part of the director's table, with other parts reached: the topology notes say so.
@@ -46,8 +51,7 @@ export default defineRule({
 });
 
 function label(s: GivenServiceView): string {
-  const host = s.vip.includes(':') ? `[${s.vip}]` : s.vip;
-  return s.port === undefined ? `${host}/${s.proto}` : `${host}:${s.port}/${s.proto}`;
+  return serviceLabel({ vip: s.vip, port: s.port, proto: s.proto });
 }
 
 /** The destinations most like the one intended first: same address, then DR evidence, then traffic. */

@@ -19,12 +19,19 @@ export interface FixtureDescription {
     vips: { ip: string; port?: number; proto: 'tcp' | 'udp' }[];
     directors: { ip?: string; mac: string }[];
     realServers: { ip?: string; mac?: string }[];
+    /** Hosts sending the traffic (routed scenarios: their addresses on the client LAN). */
+    clients?: { ip: string; mac: string }[];
+    /** Routed scenarios: the router's leg on the LVS segment, and its leg on the client LAN. */
+    routers?: { ip: string; mac: string; clientSide: { ip: string; mac: string; subnet: string } }[];
   };
+  /** Whether the VIP can be told from the capture alone (copies, a shared address served, an asymmetric L2 path). */
   inference: { possible: boolean; why: string };
+  /** What the frames show about the capture point: the MACs present in every unicast frame (none: a mirror). */
+  vantageEvidence?: { kind: string; macsInEveryUnicastFrame?: string[]; unicastFrames?: number; frames?: number[] };
   expected: {
     verdict: 'pass' | 'fail' | 'no-traffic';
     flows: number;
-    findings: { rule: string; severity: string; frames: number[] }[];
+    findings: { rule: string; severity: string; frames: number[]; address?: string }[];
   };
 }
 

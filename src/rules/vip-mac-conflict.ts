@@ -26,7 +26,11 @@ export default defineRule({
         const vipsKnown = context.analysis.vips.length > 0;
         for (const address of addresses) {
           if (vipsKnown && !address.isVip) continue;
-          const own = analyseOwnership(address.sequence, (mac) => context.analysis.isDirectorMac(mac));
+          // Answers to a request several MACs answered are duplicate-address's: which of the
+          // answering MACs "owned" the address then is not a question the wire answers.
+          const answered = new Set(address.duplicateAnswers.flatMap((e) => e.answers.map((a) => `${a.frame.capture}:${a.frame.frame}`)));
+          const sequence = answered.size === 0 ? address.sequence : address.sequence.filter((e) => !answered.has(`${e.frame.capture}:${e.frame.frame}`));
+          const own = analyseOwnership(sequence, (mac) => context.analysis.isDirectorMac(mac));
           for (const c of own.conflicts) {
             const first = c.events[0];
             if (!first) continue;

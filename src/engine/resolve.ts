@@ -346,7 +346,9 @@ export function resolve(facts: Facts): Resolution {
   }
   const roleOf = (mac: number): NonNullable<VantagePoint['hostRole']> =>
     r.isDirector(mac) ? 'director' : r.isRealServer(mac) ? 'rs' : clientMacs.has(mac) ? 'client' : routerMacs.has(mac) ? 'router' : 'other';
-  const preference: NonNullable<VantagePoint['hostRole']>[] = ['director', 'rs', 'client', 'router', 'other'];
+  // The director's own port would also show the clients' frames to it and its copies to every
+  // real server: when it is one end of the only link seen, the capture is at the other end.
+  const preference: NonNullable<VantagePoint['hostRole']>[] = ['rs', 'client', 'router', 'director', 'other'];
   r.vantagePoints = vantage.map((v) => {
     // One link only (a client and its router): name the end whose role says most.
     const mac = v.hostMacs.length > 1 ? [...v.hostMacs].sort((a, b) => preference.indexOf(roleOf(a)) - preference.indexOf(roleOf(b)))[0]! : v.hostMac;

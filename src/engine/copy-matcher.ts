@@ -436,11 +436,26 @@ export class CopyMatcher {
     if (row < 0) row = ring.lookup(facts.key);
     if (row < 0) return null;
     const outgoing = f.sllPacketType === SllPacketType.Outgoing;
+    if (!this.pairs(row, f, facts, outgoing)) return null;
+    // Two frames alike but for their IP id (a client acknowledging a segment the server sent
+    // twice): each copy belongs to the frame with its own IP id, not to the newer of the two.
+    if (facts.ipId >= 0 && ring.ipId[row] !== facts.ipId) {
+      const exact = this.sameIpIdRow(row, f, facts, outgoing);
+      if (exact >= 0) row = exact;
+    }
+    ring.flags[row] = ring.flags[row]! | COPIED;
+    return this.compare(row, f, facts, tunnel);
+  }
+
+  /** Whether the remembered `row` is the original the frame `f` (with `facts`) is a copy of. */
+  private pairs(row: number, f: DecodedFrame, facts: PacketFacts, outgoing: boolean): boolean {
+    const ring = this.ring;
     const rowFlags = ring.flags[row]!;
     const origDst = ring.ethDst[row]!;
-    if (
+    return (
       (rowFlags & COPIED) === 0 &&
       this.now - ring.time[row]! <= COPY_WINDOW_SECONDS &&
+      ring.key[row] === facts.key &&
       ring.ipSrc[row] === facts.ipSrc &&
       ring.srcPort[row] === facts.srcPort &&
       ring.seq[row] === facts.seq &&
@@ -448,11 +463,19 @@ export class CopyMatcher {
       ring.proto[row] === facts.proto &&
       f.ethSrc !== ring.ethSrc[row] &&
       (origDst === f.ethSrc || (origDst === -1 && outgoing && (rowFlags & OUTGOING) === 0))
-    ) {
-      ring.flags[row] = rowFlags | COPIED;
-      return this.compare(row, f, facts, tunnel);
+    );
+  }
+
+  /** The newest other row `f` pairs with whose IP id equals the copy's, or -1; walks the window back from the newest row. */
+  private sameIpIdRow(found: number, f: DecodedFrame, facts: PacketFacts, outgoing: boolean): number {
+    const ring = this.ring;
+    const mask = ring.capacity - 1;
+    for (let i = ring.size - 1; i >= 0; i--) {
+      const row = (ring.head + i) & mask;
+      if (this.now - ring.time[row]! > COPY_WINDOW_SECONDS) break;
+      if (row !== found && ring.ipId[row] === facts.ipId && this.pairs(row, f, facts, outgoing)) return row;
     }
-    return null;
+    return -1;
   }
 
   /**

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   arpReply,
+  EtherType,
+  ethernet,
+  fixIpv4Checksum,
+  IpProto,
+  ipv4,
+  tcp,
   arpRequest,
   CLIENT,
   DIRECTOR,
@@ -46,6 +52,29 @@ function withDstMac(f: TestFrame, mac: string): TestFrame {
 }
 
 describe('director-l2-only', () => {
+  it('valid: two client ACKs alike but for their IP id, each copied: every copy pairs with its own original', async () => {
+    // The server sent a segment twice; the client acknowledged both; the director forwards both.
+    const ack = (id: number): Uint8Array =>
+      ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, id, payload: tcp({ srcPort: 40000, dstPort: 80, flags: '.', seq: 1000, ack: 2000 }) });
+    const copy = (ip: Uint8Array): Uint8Array => {
+      const c = ip.slice();
+      c[8] = c[8]! - 1;
+      fixIpv4Checksum(c);
+      return c;
+    };
+    const a1 = ack(7);
+    const a2 = ack(8);
+    const frames = [
+      frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: a1 }), T0, 0, 'ack 1'),
+      frameAt(ethernet({ src: CLIENT.mac, dst: DIRECTOR.mac, etherType: EtherType.IPv4, payload: a2 }), T0, 5_000, 'ack 2'),
+      frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy(a1) }), T0, 20_000, 'copy 1'),
+      frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: copy(a2) }), T0, 25_000, 'copy 2'),
+      tail(3),
+    ];
+    await expectRule('director-l2-only', { name: 'dup-acks', frames, given: GIVEN });
+    await expectRule('not-forwarded', { name: 'dup-acks', frames, given: GIVEN });
+  });
+
   it('valid: TTL one lower (current kernels) or unchanged (before "ipvs: Decrement ttl")', async () => {
     await expectRule('director-l2-only', { name: 'ttl-1', frames: drConversation({ ttlDecrement: 1 }) });
     await expectRule('director-l2-only', { name: 'ttl-0', frames: drConversation({ ttlDecrement: 0 }) });
@@ -281,9 +310,15 @@ describe('address rules', () => {
   });
   it('vip-mac-conflict: two MACs answer for the VIP; one owner is valid, with or without topology', async () => {
     await expectRule('vip-mac-conflict', { name: 'ok', frames: [directorAnswers, frameAt(arpReply(DIRECTOR, VIP, CLIENT2), T0 + 2, 0)] });
-    const frames = [directorAnswers, frameAt(arpReply(RS1, VIP, CLIENT), T0, 500_000)];
+    // Another client's request answered by an RS while the director's claim is live.
+    const frames = [directorAnswers, frameAt(arpReply(RS1, VIP, CLIENT2), T0, 500_000)];
     await expectRule('vip-mac-conflict', { name: 'given', frames, given: GIVEN, errors: [{ messageId: 'conflict', frames: [2] }] });
     await expectRule('vip-mac-conflict', { name: 'no-topology', frames, errors: [{ messageId: 'conflict', frames: [2] }] });
+  });
+  it('vip-mac-conflict: answers to one request from several MACs are duplicate-address, not counted again', async () => {
+    const frames = [directorAnswers, frameAt(arpReply(RS1, VIP, CLIENT), T0, 500_000)];
+    await expectRule('vip-mac-conflict', { name: 'dup', frames, given: GIVEN });
+    await expectRule('duplicate-address', { name: 'dup', frames, given: GIVEN, errors: [{ messageId: 'answered', frames: [1, 2] }] });
   });
   it('vip-owner-change: a standby director takes over with gratuitous ARP (info); staying put is valid', async () => {
     const given = { ...GIVEN, directorMacs: [DIRECTOR.mac, STANDBY.mac] };

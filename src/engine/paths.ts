@@ -25,8 +25,8 @@ export interface Layer2Path {
   requestPairs: Map<number, Set<number>>;
   /** Cooked captures: MACs whose requests the capturing host received (no destination MAC recorded). */
   receivedFrom: Set<number>;
-  /** Client addresses (the first MAX_CLIENT_IPS): whose packets the request senders carry. */
-  clientIps: Set<number>;
+  /** Request source MAC -> the source addresses of the requests it sent (the first MAX_CLIENT_IPS). */
+  carried: Map<number, Set<number>>;
   /** Flows folded, and of those the ones a client started inside the capture and the server answered. */
   flows: number;
   answeredFlows: number;
@@ -59,7 +59,6 @@ export class PathBook {
       this.last = p;
     }
     p.flows++;
-    if (p.clientIps.size < MAX_CLIENT_IPS) p.clientIps.add(flow.clientIp);
     let answered = false;
     for (let i = 0; i < legs.count; i++) {
       const leg = legs.legs[i]!;
@@ -68,6 +67,9 @@ export class PathBook {
         if (leg.srcMac >= 0) {
           p.sentFrom.add(leg.srcMac);
           if (leg.srcIp === flow.clientIp) p.clientSenders.add(leg.srcMac);
+          let ips = p.carried.get(leg.srcMac);
+          if (ips === undefined) p.carried.set(leg.srcMac, (ips = new Set()));
+          if (ips.size < MAX_CLIENT_IPS) ips.add(leg.srcIp);
           if (leg.dstMac >= 0 && !isGroupMac(leg.dstMac)) {
             let to = p.requestPairs.get(leg.srcMac);
             if (to === undefined) p.requestPairs.set(leg.srcMac, (to = new Set()));
@@ -102,7 +104,7 @@ export class PathBook {
         answering: new Set(),
         requestPairs: new Map(),
         receivedFrom: new Set(),
-        clientIps: new Set(),
+        carried: new Map(),
         flows: 0,
         answeredFlows: 0,
       };

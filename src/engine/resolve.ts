@@ -338,6 +338,15 @@ export function resolve(facts: Facts): Resolution {
   const clientMacs = new Set<number>();
   const routerMacs = new Set<number>();
   for (const p of servicePaths) {
+    // Answers as the VIP without claiming it, and the clients send to it themselves: their gateway.
+    const vipClaimants = claimantsOf(p.ip);
+    for (const mac of p.answering) {
+      if (r.isDirector(mac) || r.isRealServer(mac) || vipClaimants.includes(mac)) continue;
+      const senders = [...p.requestPairs].filter(([, tos]) => tos.has(mac)).map(([from]) => from);
+      if (senders.some((from) => !resendsOthersPackets(from, p, claims.firstIpOfMac))) routerMacs.add(mac);
+    }
+  }
+  for (const p of servicePaths) {
     for (const m of p.clientSenders) {
       if (r.isDirector(m) || r.isRealServer(m)) continue;
       if (resendsOthersPackets(m, p, claims.firstIpOfMac)) routerMacs.add(m);
@@ -424,10 +433,11 @@ function resentPairs(
 
 /**
  * Whether `mac` sends the service's requests for hosts other than itself: it claims an address
- * of its own, and that is not the address of every client it sends for.
+ * of its own, and some request it sent came from another address.
  */
 function resendsOthersPackets(mac: number, p: Layer2Path, ownIps: ReadonlyMap<number, readonly number[]>): boolean {
   const own = ownIps.get(mac) ?? [];
   if (own.length === 0) return false;
-  return [...p.clientIps].some((ip) => !own.includes(ip));
+  for (const ip of p.carried.get(mac) ?? []) if (!own.includes(ip)) return true;
+  return false;
 }

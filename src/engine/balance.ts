@@ -78,6 +78,13 @@ export class BalanceTracker {
   }
 
   views(resolution: Resolution, book: AddressBook): ServiceBalanceView[] {
+    // A configured service the director scheduled nothing for (every client bypassed it) is
+    // still in the table, with no new connection on any real server.
+    for (const c of this.given.services) {
+      if (c.scheduler === undefined || (c.realServers?.length ?? 0) === 0 || c.fwmark !== undefined || c.port === undefined) continue;
+      const key = `${c.vip}|${c.port ?? -1}|${c.proto}`;
+      if (!this.buckets.has(key)) this.buckets.set(key, { key, vip: c.vip, port: c.port ?? -1, proto: c.proto, configured: c, connections: [], counts: new Map(), total: 0 });
+    }
     const sees = resolution.vantagePoints.length === 1 && resolution.vantagePoints.some((v) => v.kind === 'mirror' || v.hostRole === 'director');
     const ipOfMac = new Map<string, string>();
     const macOfIp = new Map<string, string>();

@@ -9,8 +9,12 @@
 export const ANSWER_WINDOW_SECONDS = 1.0;
 /** Duplicate-answer events kept (the count stays exact beyond). */
 export const MAX_DUPLICATE_EVENTS = 1000;
-/** How long after its request a requester's next frame to the address is looked for. */
-const KEPT_WINDOW_SECONDS = 60;
+/**
+ * How long after its request a requester's next frame to the address is looked for. It sends at
+ * once when it has an answer; a requester that never sends there (a director resolving a real
+ * server it forwards to by MAC only) must not keep every frame checked for long.
+ */
+const KEPT_WINDOW_SECONDS = 5;
 /** Open requests tracked at once; beyond, the oldest are forgotten (a flood of requests). */
 const MAX_OPEN = 4096;
 
@@ -61,12 +65,16 @@ export class SolicitationLog {
    * Open requests whose requester has not sent to the address yet: every IP frame is checked
    * against them while there are any, so the list holds only those (usually empty or one).
    */
-  private watching: OpenRequest[] = [];
-  /** Whether a watched request is for an IPv6 address (an IPv6 frame's destination is then interned). */
-  watchingIpv6 = false;
+  private readonly watching: OpenRequest[] = [];
+  /** Watched requests for IPv6 addresses (an IPv6 frame's destination is then interned). */
+  private ipv6Watched = 0;
 
   get watchCount(): number {
     return this.watching.length;
+  }
+
+  get watchingIpv6(): boolean {
+    return this.ipv6Watched > 0;
   }
 
   /** An ARP request or Neighbor Solicitation for `ip` from `requesterMac`. */
@@ -103,33 +111,53 @@ export class SolicitationLog {
     if (r.kept === null) this.watch(r);
   }
 
-  /** A frame from `srcMac` to the IP address `dstIp`, sent to `dstMac`: the answer the sender kept. */
+  /**
+   * A frame from `srcMac` to the IP address `dstIp`, sent to `dstMac`: the answer the sender
+   * kept. Called for every IP frame while some request is watched, so it allocates nothing.
+   */
   sent(srcMac: number, dstIp: number, dstMac: number, capture: number, frame: number, time: number): void {
     const list = this.watching;
-    for (let i = 0; i < list.length; i++) {
+    let i = 0;
+    while (i < list.length) {
       const r = list[i]!;
-      // A requester that has not sent to the address within a minute may never: stop asking.
       if (time - r.time > KEPT_WINDOW_SECONDS) {
-        list.splice(i--, 1);
+        this.unwatch(i);
         continue;
       }
-      if (r.requesterMac !== srcMac || r.ip !== dstIp) continue;
-      r.kept = { capture, frame, mac: dstMac };
-      if (r.event !== null) {
-        r.event.kept = r.kept;
-        this.version++;
+      if (r.requesterMac === srcMac && r.ip === dstIp) {
+        r.kept = { capture, frame, mac: dstMac };
+        if (r.event !== null) {
+          r.event.kept = r.kept;
+          this.version++;
+        }
+        this.unwatch(i);
+        continue;
       }
-      list.splice(i--, 1);
+      i++;
     }
-    this.watchingIpv6 = list.some((r) => r.ip >= 0x100000000);
   }
 
   private watch(r: OpenRequest): void {
-    if (this.watching.includes(r)) return;
-    // A requester asking again replaces its older request for the same address.
-    this.watching = this.watching.filter((w) => w.ip !== r.ip || w.requesterMac !== r.requesterMac || w.event !== null);
-    this.watching.push(r);
-    if (r.ip >= 0x100000000) this.watchingIpv6 = true;
+    const list = this.watching;
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i]!;
+      if (w === r) return;
+      // A requester asking again replaces its older request for the same address.
+      if (w.ip === r.ip && w.requesterMac === r.requesterMac && w.event === null) {
+        this.unwatch(i);
+        break;
+      }
+    }
+    list.push(r);
+    if (r.ip >= 0x100000000) this.ipv6Watched++;
+  }
+
+  /** Removes the i-th watched request (the last takes its place: the order does not matter). */
+  private unwatch(i: number): void {
+    const list = this.watching;
+    if (list[i]!.ip >= 0x100000000) this.ipv6Watched--;
+    list[i] = list[list.length - 1]!;
+    list.pop();
   }
 
   private forgetBefore(time: number): void {

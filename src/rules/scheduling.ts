@@ -2,7 +2,7 @@
  * Shared by the scheduling rules: client networks under a persistence netmask, and the
  * persistence templates IPVS would create (one per client network and idle period).
  */
-import type { NewConnection, ServiceBalanceView } from '../engine/views.js';
+import type { NewConnection, ServiceBalanceView } from '../result/views.js';
 
 /** The client's network under a persistence mask (IPv4 dotted mask or IPv6 prefix length). */
 export function clientNetwork(ip: string, mask: string | undefined): string {

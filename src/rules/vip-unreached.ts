@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import type { DestinationView, GivenServiceView } from '../engine/views.js';
+import type { DestinationView, GivenServiceView } from '../result/views.js';
 
 /** A VIP the user named must be reached by the capture, or the check looked at the wrong thing. */
 export default defineRule({

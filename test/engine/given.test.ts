@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGivenTopology, parseMacSpec, parseRsSpec, parseVipSpec } from '../../src/engine/given.js';
+import { buildGivenTopology, parseMacSpec, parseRsSpec, parseVipSpec } from '../../src/topology/given.js';
 import { errorOf, sample } from './support.js';
 
 describe('parseVipSpec', () => {

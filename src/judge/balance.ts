@@ -4,12 +4,12 @@
  * At the end it pairs them with the configured scheduler and weights for the scheduling rules
  * (rs-share, persistence, quiesced-rs) and the balance section of the report.
  */
-import type { AddressBook } from './addresses.js';
-import type { Flow } from './flow-state.js';
-import type { Resolution } from './resolve.js';
-import type { ServiceBalance } from './result.js';
-import type { GivenTopology, VirtualService } from './topology.js';
-import type { FlowView, NewConnection, ServiceBalanceView } from './views.js';
+import type { AddressBook } from '../track/addresses.js';
+import type { Flow } from '../track/flow-state.js';
+import type { Resolution } from '../infer/resolve.js';
+import type { ServiceBalance } from '../result/result.js';
+import type { GivenTopology, VirtualService } from '../topology/topology.js';
+import type { FlowView, NewConnection, ServiceBalanceView } from '../result/views.js';
 
 /** New connections kept per service in order (the counts stay exact beyond). */
 export const MAX_CONNECTIONS_KEPT = 200_000;

@@ -6,7 +6,7 @@
 export { checkCaptures, type CheckOptions } from './check/check.js';
 export type * from './result/result.js';
 export type { GivenTopology, VirtualService, RealServer } from './topology/topology.js';
-export { buildGivenTopology } from './topology/given.js';
+export { buildGivenTopology } from './topology/build.js';
 export { parseIpvsadm } from './topology/ipvsadm.js';
 export { parseConfig, topologyToConfig } from './topology/config.js';
 export { UsageError } from './topology/usage-error.js';

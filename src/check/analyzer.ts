@@ -12,7 +12,7 @@ import { AddressBook } from '../track/addresses.js';
 import { ClaimLog } from '../track/claims.js';
 import { ClosedFlows } from '../track/closed-flows.js';
 import { CopyMatcher } from '../track/copy-matcher.js';
-import type { CopyMatch } from '../track/copy-matcher.js';
+import type { CopyEvidence, CopyMatch } from '../track/copy-matcher.js';
 import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from '../track/flow-state.js';
 import { LegTable } from '../track/leg-table.js';
 import type { GivenTopology } from '../topology/topology.js';
@@ -41,18 +41,6 @@ export interface AnalyzerOptions extends JudgeOptions {
   maxFlows?: number;
   /** Judge flows as soon as the topology is known (live use), not after SETTLE_FRAMES. */
   eager?: boolean;
-}
-
-/** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
-export interface CopyEvidence {
-  vip: number;
-  port: number;
-  proto: number;
-  directorMac: number;
-  rsMac: number;
-  mode: CopyMatch['mode'];
-  rsIp: number;
-  count: number;
 }
 
 export interface CaptureState {

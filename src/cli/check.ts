@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
 import { checkCaptures } from '../check/check.js';
-import { buildGivenTopology } from '../topology/given.js';
+import { buildGivenTopology } from '../topology/build.js';
 import type { CheckResult, Finding } from '../result/result.js';
 import { UsageError } from '../topology/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { checkCaptures } from '../check/check.js';
 import { topologyToConfig } from '../topology/config.js';
-import { buildGivenTopology } from '../topology/given.js';
+import { buildGivenTopology } from '../topology/build.js';
 import { describeTopology, topologyFromResult } from '../report/topology-export.js';
 import { UsageError } from '../topology/usage-error.js';
 import { unusable, warnIssues } from './messages.js';

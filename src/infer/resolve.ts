@@ -19,7 +19,7 @@
  */
 import { formatMac, parseMac } from '../decode/format.js';
 import type { AddressBook } from '../track/addresses.js';
-import type { CopyEvidence } from '../check/analyzer.js';
+import type { CopyEvidence } from '../track/copy-matcher.js';
 import type { ClaimLog } from '../track/claims.js';
 import { judgePath, type Layer2Path, type PathBook } from './paths.js';
 import type { TopologyReport } from '../result/result.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
 import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
-import { buildGivenTopology } from '../../src/topology/given.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
 import { actualFindings, expectedFindings, FIXTURES, type FixtureDescription } from './fixture-expectations.js';
 
 const IPVS = join(FIXTURES, 'ipvs');

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
-import { buildGivenTopology } from '../../src/topology/given.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
 import type { CheckResult } from '../../src/result/result.js';
 import type { GivenTopology } from '../../src/topology/topology.js';
 import { actualFindings, expectedFindings, givenFrom, listFixtures, type Fixture, type FixtureDescription } from './fixture-expectations.js';

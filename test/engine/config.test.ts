@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
-import { buildGivenTopology } from '../../src/topology/given.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
 import type { ConfiguredRealServer, GivenTopology, RealServer, VirtualService } from '../../src/topology/topology.js';
 import { errorOf, sample } from './support.js';
 

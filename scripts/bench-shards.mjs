@@ -70,9 +70,9 @@ if (isMainThread) {
   const { readCapture } = await lib('capture/read.js');
   const { decodeFrame } = await lib('decode/decoder.js');
   const { DecodedFrame } = await lib('decode/frame.js');
-  const { Analyzer } = await lib('engine/analyzer.js');
+  const { Analyzer } = await lib('check/analyzer.js');
   const { rules } = await lib('rules/index.js');
-  const { emptyTopology } = await lib('engine/topology.js');
+  const { emptyTopology } = await lib('topology/topology.js');
   const start = performance.now();
   const analyzer = new Analyzer(emptyTopology(), { rules, labels: [file] });
   const index = analyzer.addCapture();

@@ -63,7 +63,7 @@ const MODES = {
    * flag for: BENCH_MAX_FLOWS bounds the flow table. Prints how many flows were evicted.
    */
   async check(file) {
-    const { checkCaptures } = await lib('engine/check.js');
+    const { checkCaptures } = await lib('check/check.js');
     // As `lvs-pcap check` runs (src/cli/launch.ts).
     (await lib('cli/young-generation.js')).keepYoungGenerationSmall();
     const maxFlows = process.env.BENCH_MAX_FLOWS ? Number(process.env.BENCH_MAX_FLOWS) : undefined;

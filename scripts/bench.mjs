@@ -291,7 +291,7 @@ async function checkOnce(path, env = {}) {
 }
 
 async function memoryChecks() {
-  if (!distHas('engine/check.js')) return;
+  if (!distHas('check/check.js')) return;
   if (args.scale > 0) {
     const n = Math.round(args.frames * args.scale);
     // drlong keeps the dr capture's concurrency (its generator default: flows / 10 = frames / 200).

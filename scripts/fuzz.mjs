@@ -320,8 +320,8 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
   const dist = join(root, 'dist');
-  if (!existsSync(join(dist, 'engine/check.js'))) throw new Error('dist/ not built: run npx tsc -p tsconfig.json first');
-  const { checkCaptures } = await import(pathToFileURL(join(dist, 'engine/check.js')).href);
+  if (!existsSync(join(dist, 'check/check.js'))) throw new Error('dist/ not built: run npx tsc -p tsconfig.json first');
+  const { checkCaptures } = await import(pathToFileURL(join(dist, 'check/check.js')).href);
   const { formatJson } = await import(pathToFileURL(join(dist, 'report/json.js')).href);
   const { formatTable } = await import(pathToFileURL(join(dist, 'report/table.js')).href);
   const { plainStyle } = await import(pathToFileURL(join(dist, 'report/style.js')).href);

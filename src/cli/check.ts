@@ -1,10 +1,10 @@
 /** `lvs-pcap check`: argument handling around the library's checkCaptures(). */
 import { readFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
-import { checkCaptures } from '../engine/check.js';
-import { buildGivenTopology } from '../engine/given.js';
-import type { CheckResult, Finding } from '../engine/result.js';
-import { UsageError } from '../engine/usage-error.js';
+import { checkCaptures } from '../check/check.js';
+import { buildGivenTopology } from '../topology/build.js';
+import type { CheckResult, Finding } from '../result/result.js';
+import { UsageError } from '../topology/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
 import { FORMATS, isFormat, reporters, type FormatName, type ReportOptions } from '../report/index.js';
 import { colourStyle, plainStyle, wantColour } from '../report/style.js';

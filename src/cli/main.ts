@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CaptureOpenError } from '../capture/read.js';
-import { UsageError } from '../engine/usage-error.js';
+import { UsageError } from '../topology/usage-error.js';
 import { rules, findRule } from '../rules/index.js';
 import { FORMATS, runCheck } from './check.js';
 import { runDump } from './dump.js';
 import { runTopology } from './topology.js';
-import { DEFAULT_MAX_FLOWS } from '../engine/analyzer.js';
+import { DEFAULT_MAX_FLOWS } from '../check/analyzer.js';
 
 const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);

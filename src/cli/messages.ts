@@ -1,5 +1,5 @@
 import type { CaptureIssue } from '../capture/record.js';
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult } from '../result/result.js';
 
 /** The one-line form of a reader issue: file, byte offset, reason. */
 export function issueLine(path: string, issue: CaptureIssue): string {

@@ -4,11 +4,11 @@
  * `lvs-pcap topology x.pcap > lvs.yaml` works; with --output the description goes to stdout.
  */
 import { writeFileSync } from 'node:fs';
-import { checkCaptures } from '../engine/check.js';
-import { topologyToConfig } from '../engine/config.js';
-import { buildGivenTopology } from '../engine/given.js';
-import { describeTopology, topologyFromResult } from '../engine/topology-export.js';
-import { UsageError } from '../engine/usage-error.js';
+import { checkCaptures } from '../check/check.js';
+import { topologyToConfig } from '../topology/config.js';
+import { buildGivenTopology } from '../topology/build.js';
+import { describeTopology, topologyFromResult } from '../report/topology-export.js';
+import { UsageError } from '../topology/usage-error.js';
 import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 

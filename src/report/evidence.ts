@@ -11,7 +11,7 @@ import type { CaptureRecord } from '../capture/record.js';
 import { decodeFrame } from '../decode/decoder.js';
 import { DecodedFrame } from '../decode/frame.js';
 import { formatIpv4, formatIpv6 } from '../decode/format.js';
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult } from '../result/result.js';
 
 export interface EvidenceOptions {
   /** Also every frame of the flows that have findings. */

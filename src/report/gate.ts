@@ -3,7 +3,7 @@
  * every reporter can show the same reasons the exit status is based on. Pure: the CLI maps
  * `status` to the process exit code and prints `reasons` on stderr.
  */
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult } from '../result/result.js';
 
 /** Ordered from least to most strict: each level also fails on everything the previous ones do. */
 export const FAIL_ON = ['error', 'warning', 'incomplete'] as const;

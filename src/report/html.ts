@@ -9,7 +9,7 @@
  * Without script (mail clients) the page still reads: only filtering, sorting and the copy
  * buttons need it; showing the passing flows is a CSS checkbox.
  */
-import type { CheckResult, Finding, FlowReport, FlowVerdict, FrameRef, RealServerRef, Severity, TimelineEvent, Verdict } from '../engine/result.js';
+import type { CheckResult, Finding, FlowReport, FlowVerdict, FrameRef, RealServerRef, Severity, TimelineEvent, Verdict } from '../result/result.js';
 import { rules as allRules } from '../rules/index.js';
 import { ladderFlows, ladderKey, nanosBetween, MAX_LADDERS, type FlowLadder, type LadderData, type LadderFrame } from './ladder.js';
 import { endpoint, frameText, plural } from './text.js';

@@ -2,7 +2,7 @@
  * The reporters by format name: each turns the same CheckResult (and the same options) into
  * one string, so the CLI can write several formats from one analysis.
  */
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult } from '../result/result.js';
 import { isDefaultGate, type GateOptions, type GateResult } from './gate.js';
 import { formatHtml } from './html.js';
 import { writeJson } from './json.js';

@@ -1,5 +1,5 @@
 /** `--format json`: the CheckResult itself, documented in the README ("JSON output"). */
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult } from '../result/result.js';
 
 /** The report as one string (tests, the fuzzer). */
 export function formatJson(result: CheckResult): string {

@@ -13,10 +13,10 @@
  * report and the job result never disagree; findings below that level (info, or warnings under
  * --fail-on error) are kept in the testcase's <system-out> instead.
  */
-import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/result.js';
+import type { CheckResult, Finding, FlowReport, FrameRef } from '../result/result.js';
 import { failsGate, realServersWithFlows, type FailOn, type GateOptions } from './gate.js';
 import { endpoint, frameText, framesText } from './text.js';
-import { serviceLabel } from '../engine/service-label.js';
+import { serviceLabel } from '../result/service-label.js';
 
 export interface JunitOptions {
   /** The rules that ran; every address rule among them becomes a testcase. */

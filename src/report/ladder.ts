@@ -10,7 +10,7 @@ import type { CaptureRecord } from '../capture/record.js';
 import { decodeFrame } from '../decode/decoder.js';
 import { formatIpv4, formatIpv6, formatMac, formatTcpFlags } from '../decode/format.js';
 import { DecodedFrame, Encapsulation } from '../decode/frame.js';
-import type { CheckResult, FlowKey, FlowReport } from '../engine/result.js';
+import type { CheckResult, FlowKey, FlowReport } from '../result/result.js';
 
 /** Failing flows that get a ladder; the report counts the rest. */
 export const MAX_LADDERS = 50;

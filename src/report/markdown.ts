@@ -4,8 +4,8 @@
  * the summary stays readable (and under GitHub's 1 MiB step-summary limit) for big captures.
  * Every verdict carries a word next to its symbol, so nothing depends on emoji rendering.
  */
-import { displayFilter } from '../engine/display-filter.js';
-import type { CheckResult, Finding, FlowReport, RealServerRef } from '../engine/result.js';
+import { displayFilter } from '../result/display-filter.js';
+import type { CheckResult, Finding, FlowReport, RealServerRef } from '../result/result.js';
 import type { GateOptions, GateResult } from './gate.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
 

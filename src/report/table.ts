@@ -4,12 +4,12 @@
  * healthy flows and one broken one shows the broken one.
  */
 import Table from 'cli-table3';
-import type { CheckResult, Finding, FlowReport, FrameRef } from '../engine/result.js';
-import { displayFilter } from '../engine/display-filter.js';
+import type { CheckResult, Finding, FlowReport, FrameRef } from '../result/result.js';
+import { displayFilter } from '../result/display-filter.js';
 import type { Style } from './style.js';
 import { writeGrid } from './grid.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
-import { serviceLabel } from '../engine/service-label.js';
+import { serviceLabel } from '../result/service-label.js';
 
 export interface TableOptions {
   style: Style;

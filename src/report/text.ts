@@ -1,5 +1,5 @@
 /** Small text helpers shared by the reporters. */
-import type { CheckResult, Endpoint, FrameRef } from '../engine/result.js';
+import type { CheckResult, Endpoint, FrameRef } from '../result/result.js';
 
 export function endpoint(e: Endpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;

@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import type { AddressView, ClaimEvent } from '../engine/views.js';
+import type { AddressView, ClaimEvent } from '../result/views.js';
 
 /** Clients must reach the VIP through the director; a frame to an RS MAC means a poisoned ARP cache. */
 export default defineRule({

@@ -4,8 +4,8 @@
  * for the analysis events it needs. Rules never build sentences or touch output: they report
  * a message id with data, and the engine fills the template.
  */
-import type { FrameRef, Severity } from '../engine/result.js';
-import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../engine/views.js';
+import type { FrameRef, Severity } from '../result/result.js';
+import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../result/views.js';
 
 export type RuleKind = 'flow' | 'address' | 'service';
 

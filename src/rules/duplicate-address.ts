@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import type { DuplicateAnswerView } from '../engine/views.js';
+import type { DuplicateAnswerView } from '../result/views.js';
 
 /**
  * One ARP request (or Neighbor Solicitation) answered by several MACs: a duplicate address in

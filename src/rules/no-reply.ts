@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import type { FlowView } from '../engine/views.js';
+import type { FlowView } from '../result/views.js';
 
 /** A forwarded connection must be answered by the real server. */
 export default defineRule({

@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
+import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
 import { clientNetwork } from './scheduling.js';
 
 /** With persistence, one client (network) sticks to one real server for the timeout. */

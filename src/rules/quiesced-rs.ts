@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
+import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
 
 /** Weight 0 takes a real server out of scheduling: existing connections continue, no new ones. */
 export default defineRule({

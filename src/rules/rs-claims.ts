@@ -3,7 +3,7 @@
  * every frame in which it claimed the VIP with one of the given kinds.
  */
 import type { RuleContext } from './define.js';
-import type { AddressView, ClaimKind } from '../engine/views.js';
+import type { AddressView, ClaimKind } from '../result/views.js';
 
 export function reportRealServerClaims<M extends string>(
   context: RuleContext<M>,

@@ -1,8 +1,7 @@
 import { defineRule } from './define.js';
-import { expectedShares } from '../engine/balance.js';
-import { ipvsadmTarget, serviceLabel } from '../engine/service-label.js';
-import { chiSquare, MIN_CONNECTIONS } from '../engine/stats.js';
-import { templates } from './scheduling.js';
+import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
+import { chiSquare, MIN_CONNECTIONS } from '../infer/stats.js';
+import { expectedShares, templates } from './scheduling.js';
 
 /** Are the new connections shared among the real servers as the weights say? */
 export default defineRule({

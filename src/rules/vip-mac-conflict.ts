@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { analyseOwnership } from '../engine/ownership.js';
+import { analyseOwnership } from '../infer/ownership.js';
 
 /** One address, one MAC at a time: like Wireshark's duplicate-address detection, no topology needed. */
 export default defineRule({

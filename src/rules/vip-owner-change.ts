@@ -1,5 +1,5 @@
 import { defineRule } from './define.js';
-import { analyseOwnership } from '../engine/ownership.js';
+import { analyseOwnership } from '../infer/ownership.js';
 
 /** A failover is worth knowing about when reading a capture, but it is not a fault. */
 export default defineRule({

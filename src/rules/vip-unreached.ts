@@ -1,6 +1,6 @@
 import { defineRule } from './define.js';
-import { serviceLabel } from '../engine/service-label.js';
-import type { DestinationView, GivenServiceView } from '../engine/views.js';
+import { serviceLabel } from '../result/service-label.js';
+import type { DestinationView, GivenServiceView } from '../result/views.js';
 
 /** A VIP the user named must be reached by the capture, or the check looked at the wrong thing. */
 export default defineRule({

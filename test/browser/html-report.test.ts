@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/engine/result.js';
+import type { CheckResult } from '../../src/result/result.js';
 import { formatHtml } from '../../src/report/html.js';
 import { collectLadders, ladderFlows } from '../../src/report/ladder.js';
 import { checkFixture } from '../report/support.js';

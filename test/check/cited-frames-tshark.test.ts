@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { Finding } from '../../src/engine/result.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { Finding } from '../../src/result/result.js';
 import { givenFrom, listFixtures } from './fixture-expectations.js';
 
 const tshark = spawnSync('tshark', ['--version']).status === 0;

@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult } from '../../src/engine/result.js';
-import type { GivenTopology } from '../../src/engine/topology.js';
+import type { CheckResult } from '../../src/result/result.js';
+import type { GivenTopology } from '../../src/topology/topology.js';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

@@ -7,9 +7,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import { parseConfig, topologyToConfig } from '../../src/engine/config.js';
-import { buildGivenTopology } from '../../src/engine/given.js';
+import { checkCaptures } from '../../src/check/check.js';
+import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
 import { actualFindings, expectedFindings, FIXTURES, type FixtureDescription } from './fixture-expectations.js';
 
 const IPVS = join(FIXTURES, 'ipvs');

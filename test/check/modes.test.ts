@@ -11,10 +11,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import { buildGivenTopology } from '../../src/engine/given.js';
-import type { CheckResult } from '../../src/engine/result.js';
-import type { GivenTopology } from '../../src/engine/topology.js';
+import { checkCaptures } from '../../src/check/check.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
+import type { CheckResult } from '../../src/result/result.js';
+import type { GivenTopology } from '../../src/topology/topology.js';
 import { actualFindings, expectedFindings, FLOW_RULES, givenFrom, listFixtures, type Fixture, type FixtureDescription } from './fixture-expectations.js';
 
 const SCHEDULING = new Set(['rs-share', 'persistence', 'quiesced-rs']);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
+import { checkCaptures } from '../../src/check/check.js';
 import { FIXTURES } from './fixture-expectations.js';
 
 const healthy = (p: string): string => join(FIXTURES, 'healthy', p);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import { parseConfig, topologyToConfig } from '../../src/engine/config.js';
-import { topologyFromResult } from '../../src/engine/topology-export.js';
+import { checkCaptures } from '../../src/check/check.js';
+import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
+import { topologyFromResult } from '../../src/report/topology-export.js';
 import { FIXTURES, actualFindings } from './fixture-expectations.js';
 
 describe('lvs-pcap topology writes a config that check --config accepts', () => {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaptureOpenError } from '../../src/capture/read.js';
-import { checkCaptures } from '../../src/engine/check.js';
+import { checkCaptures } from '../../src/check/check.js';
 import { formatJson } from '../../src/report/json.js';
 import { plainStyle } from '../../src/report/style.js';
 import { formatTable } from '../../src/report/table.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, topologyToConfig } from '../../src/engine/config.js';
-import { buildGivenTopology } from '../../src/engine/given.js';
-import type { ConfiguredRealServer, GivenTopology, RealServer, VirtualService } from '../../src/engine/topology.js';
+import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
+import type { ConfiguredRealServer, GivenTopology, RealServer, VirtualService } from '../../src/topology/topology.js';
 import { errorOf, sample } from './support.js';
 
 const SAMPLE_TOPOLOGY: Omit<GivenTopology, 'sources'> = {

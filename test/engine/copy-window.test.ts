@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
+import { checkCaptures } from '../../src/check/check.js';
 import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, drConversation, ethernet, fixIpv4Checksum, frameAt, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-window-'));

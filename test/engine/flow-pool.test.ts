@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { GivenTopology } from '../../src/engine/topology.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { GivenTopology } from '../../src/topology/topology.js';
 import { DIRECTOR, RS1, RS2, T0, VIP, drConversation, frameAt, toPcap, type TestFrame } from '../support/packets.js';
 
 const GIVEN: GivenTopology = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildGivenTopology, parseMacSpec, parseRsSpec, parseVipSpec } from '../../src/engine/given.js';
+import { buildGivenTopology } from '../../src/topology/build.js';
+import { parseMacSpec, parseRsSpec, parseVipSpec } from '../../src/topology/given.js';
 import { errorOf, sample } from './support.js';
 
 describe('parseVipSpec', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Int32Set } from '../../src/engine/int-set.js';
+import { Int32Set } from '../../src/judge/int-set.js';
 
 describe('Int32Set', () => {
   it('counts distinct int32 values as a Set does, through its growth, zero and negatives included', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIpvsadm } from '../../src/engine/ipvsadm.js';
-import type { VirtualService } from '../../src/engine/topology.js';
+import { parseIpvsadm } from '../../src/topology/ipvsadm.js';
+import type { VirtualService } from '../../src/topology/topology.js';
 import { errorOf, sample } from './support.js';
 
 /** The table both samples describe, in ipvsadm's sort order. */

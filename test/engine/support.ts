@@ -1,7 +1,7 @@
 // Shared by the topology-input tests (config, given, ipvsadm).
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { UsageError } from '../../src/engine/usage-error.js';
+import { UsageError } from '../../src/topology/usage-error.js';
 
 /** A file of test/engine/samples as text. */
 export const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');

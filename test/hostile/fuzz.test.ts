@@ -13,8 +13,8 @@ import { readCaptureBuffer } from '../../src/capture/read.js';
 import { CaptureRecord } from '../../src/capture/record.js';
 import { decodeFrame } from '../../src/decode/decoder.js';
 import { DecodedFrame } from '../../src/decode/frame.js';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { CheckResult } from '../../src/engine/result.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { CheckResult } from '../../src/result/result.js';
 import { formatJson } from '../../src/report/json.js';
 import { FIXTURES } from './support.js';
 

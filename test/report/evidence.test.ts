@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/read.js';
-import { checkCaptures } from '../../src/engine/check.js';
+import { checkCaptures } from '../../src/check/check.js';
 import { writeEvidence } from '../../src/report/evidence.js';
 import { FIXTURES } from '../check/fixture-expectations.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/engine/result.js';
+import type { Finding } from '../../src/result/result.js';
 import { failsGate, gate } from '../../src/report/gate.js';
 import { flow, result } from './support.js';
 

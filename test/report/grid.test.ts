@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { describe, expect, it } from 'vitest';
 import { renderGrid } from '../../src/report/grid.js';
-import { checkCaptures } from '../../src/engine/check.js';
+import { checkCaptures } from '../../src/check/check.js';
 import { FLOW_TABLE_HEAD, flowTableRow } from '../../src/report/table.js';
 import { colourStyle, plainStyle } from '../../src/report/style.js';
 

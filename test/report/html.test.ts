@@ -4,8 +4,8 @@
  * checked in test/browser.
  */
 import { describe, expect, it } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { CheckResult, Finding, FlowReport } from '../../src/engine/result.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { CheckResult, Finding, FlowReport } from '../../src/result/result.js';
 import { esc, formatHtml } from '../../src/report/html.js';
 import { collectLadders, ladderFlows, ladderKey, nanosBetween, MAX_LADDERS, type LadderData, type LadderFrame } from '../../src/report/ladder.js';
 import { checkFixture, flow, result } from './support.js';

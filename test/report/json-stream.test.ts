@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/engine/result.js';
+import type { CheckResult } from '../../src/result/result.js';
 import { formatJson, writeJson } from '../../src/report/json.js';
 import { checkGolden, flow, REPORT_FIXTURES } from './support.js';
 

@@ -3,7 +3,7 @@
 // flows it could not list when the bound cut the listing short.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCaptures, type CheckOptions } from '../../src/engine/check.js';
+import { checkCaptures, type CheckOptions } from '../../src/check/check.js';
 import { formatTable } from '../../src/report/table.js';
 import { plainStyle } from '../../src/report/style.js';
 import { givenFrom, type FixtureDescription } from '../check/fixture-expectations.js';

@@ -1,8 +1,8 @@
 /** Shared by the reporter tests: fixture results computed once, and a minimal CheckResult builder. */
 import { readFileSync } from 'node:fs';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { CheckResult, FlowReport } from '../../src/engine/result.js';
-import { SCHEMA_VERSION } from '../../src/engine/result.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { CheckResult, FlowReport } from '../../src/result/result.js';
+import { SCHEMA_VERSION } from '../../src/result/result.js';
 import { rules } from '../../src/rules/index.js';
 import { givenFrom, type FixtureDescription } from '../check/fixture-expectations.js';
 

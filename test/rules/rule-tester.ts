@@ -9,9 +9,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { checkCaptures } from '../../src/engine/check.js';
-import type { CheckResult } from '../../src/engine/result.js';
-import type { GivenTopology } from '../../src/engine/topology.js';
+import { checkCaptures } from '../../src/check/check.js';
+import type { CheckResult } from '../../src/result/result.js';
+import type { GivenTopology } from '../../src/topology/topology.js';
 import { findRule } from '../../src/rules/index.js';
 import { toPcap, type TestFrame } from '../support/packets.js';
 

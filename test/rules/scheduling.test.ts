@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VirtualService } from '../../src/engine/topology.js';
+import type { VirtualService } from '../../src/topology/topology.js';
 import { CLIENT, DIRECTOR, drConversation, RS1, RS2, T0, VIP, type Host, type TestFrame } from '../support/packets.js';
 import { expectRule, runRule } from './rule-tester.js';
 

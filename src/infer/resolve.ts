@@ -18,14 +18,14 @@
  * the end for the report.
  */
 import { formatMac, parseMac } from '../decode/format.js';
-import type { AddressBook } from './addresses.js';
-import type { CopyEvidence } from './analyzer.js';
-import type { ClaimLog } from './claims.js';
+import type { AddressBook } from '../track/addresses.js';
+import type { CopyEvidence } from '../track/copy-matcher.js';
+import type { ClaimLog } from '../track/claims.js';
 import { judgePath, type Layer2Path, type PathBook } from './paths.js';
-import type { TopologyReport } from './result.js';
-import type { GivenTopology } from './topology.js';
+import type { TopologyReport } from '../result/result.js';
+import type { GivenTopology } from '../topology/topology.js';
 import type { VantageCounter } from './vantage.js';
-import type { VantagePoint } from './views.js';
+import type { VantagePoint } from '../result/views.js';
 
 export interface Service {
   ip: number;

@@ -67,6 +67,18 @@ export interface CopyMatch {
   proto: number;
 }
 
+/** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
+export interface CopyEvidence {
+  vip: number;
+  port: number;
+  proto: number;
+  directorMac: number;
+  rsMac: number;
+  mode: CopyMatch['mode'];
+  rsIp: number;
+  count: number;
+}
+
 /**
  * 32-bit hash of d[from..to), four bytes per step (the payload hash is the hot spot of the
  * copy matcher); collisions only cost a missed or spurious "payload changed", never a crash.

@@ -6,7 +6,7 @@
  * announcing the VIP, a former owner that keeps answering — is a conflict: receivers bind the
  * address to whichever claim they saw last.
  */
-import type { ClaimEvent } from './views.js';
+import type { ClaimEvent } from '../result/views.js';
 
 /** A claim keeps an owner "live" this long: about Linux's neighbour reachable time (30 s). */
 export const CLAIM_LIVE_SECONDS = 30;

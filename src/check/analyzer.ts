@@ -8,18 +8,18 @@
  */
 import type { DecodedFrame } from '../decode/frame.js';
 import { Encapsulation, SllPacketType, TcpFlag } from '../decode/frame.js';
-import { AddressBook } from './addresses.js';
-import { ClaimLog } from './claims.js';
-import { ClosedFlows } from './closed-flows.js';
-import { CopyMatcher } from './copy-matcher.js';
-import type { CopyMatch } from './copy-matcher.js';
-import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from './flow-state.js';
-import { LegTable } from './leg-table.js';
-import type { GivenTopology } from './topology.js';
-import { VantageCounter } from './vantage.js';
-import { Judge, type JudgeOptions, type Judgement } from './judge.js';
-import { PathBook } from './paths.js';
-import { SolicitationLog } from './solicitations.js';
+import { AddressBook } from '../track/addresses.js';
+import { ClaimLog } from '../track/claims.js';
+import { ClosedFlows } from '../track/closed-flows.js';
+import { CopyMatcher } from '../track/copy-matcher.js';
+import type { CopyEvidence, CopyMatch } from '../track/copy-matcher.js';
+import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from '../track/flow-state.js';
+import { LegTable } from '../track/leg-table.js';
+import type { GivenTopology } from '../topology/topology.js';
+import { VantageCounter } from '../infer/vantage.js';
+import { Judge, type JudgeOptions, type Judgement } from '../judge/judge.js';
+import { PathBook } from '../infer/paths.js';
+import { SolicitationLog } from '../track/solicitations.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -41,18 +41,6 @@ export interface AnalyzerOptions extends JudgeOptions {
   maxFlows?: number;
   /** Judge flows as soon as the topology is known (live use), not after SETTLE_FRAMES. */
   eager?: boolean;
-}
-
-/** Copies seen per (VIP service, director MAC, RS MAC): the evidence for inference. */
-export interface CopyEvidence {
-  vip: number;
-  port: number;
-  proto: number;
-  directorMac: number;
-  rsMac: number;
-  mode: CopyMatch['mode'];
-  rsIp: number;
-  count: number;
 }
 
 export interface CaptureState {

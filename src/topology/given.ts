@@ -1,13 +1,12 @@
 /**
  * The topology the user gives us: parsers for the check command's flags (--vip, --director-mac,
- * --rs) and the merge of flags, ipvsadm output and config file into one GivenTopology.
+ * --rs) and the merge of flags, ipvsadm output and config file into one GivenTopology
+ * (build.ts reads the two files: they read their values with the parsers here).
  * Every parser either returns canonical data or throws a UsageError whose one-line message names
  * the flag, the bad value and why it is bad.
  */
 
 import { formatIpv4, formatIpv6, formatMac, parseIpv4, parseIpv6, parseMac } from '../decode/format.js';
-import { parseConfig } from './config.js';
-import { parseIpvsadm } from './ipvsadm.js';
 import type { ConfiguredRealServer, GivenTopology, L4Proto, RealServer, VirtualService } from './topology.js';
 import { UsageError } from './usage-error.js';
 
@@ -231,15 +230,8 @@ function addRealServer(list: RealServer[], r: RealServer): void {
   if (r.mac !== undefined && !list.some((x) => x.mac === r.mac)) list.push({ mac: r.mac });
 }
 
-/**
- * Merges flags, config file and ipvsadm output into one topology. Precedence when they disagree:
- * flags, then the config file, then ipvsadm output (the more deliberately the user stated a fact,
- * the more it counts). Services with the same VIP, port and protocol (or fwmark) are one service;
- * a VIP given without a port stays a separate every-port service. The IPs of every service's
- * real servers are also listed in `realServers`, so the engine has one list of known RSs.
- */
-export function buildGivenTopology(inputs: GivenInputs): GivenTopology {
-  const layers: GivenTopology[] = [];
+/** The flags' layer of the given topology, parsed before the files (a bad flag is the error shown). */
+export function givenByFlags(inputs: GivenInputs): GivenTopology {
   const flags: GivenTopology = { services: [], directorMacs: [], realServers: [], sources: [] };
   for (const v of inputs.vips ?? []) flags.services.push({ ...parseVipSpec(v), asserted: true });
   for (const m of inputs.directorMacs ?? []) flags.directorMacs.push(parseMacSpec(m));
@@ -247,13 +239,17 @@ export function buildGivenTopology(inputs: GivenInputs): GivenTopology {
   if ((inputs.vips ?? []).length > 0) flags.sources.push('--vip');
   if ((inputs.directorMacs ?? []).length > 0) flags.sources.push('--director-mac');
   if ((inputs.rs ?? []).length > 0) flags.sources.push('--rs');
-  layers.push(flags);
-  if (inputs.config !== undefined) layers.push(parseConfig(inputs.config.text, inputs.config.source));
-  if (inputs.ipvsadm !== undefined) {
-    const p = parseIpvsadm(inputs.ipvsadm.text, inputs.ipvsadm.source);
-    layers.push({ services: p.services, directorMacs: [], realServers: [], sources: [p.label] });
-  }
+  return flags;
+}
 
+/**
+ * Merges flags, config file and ipvsadm output into one topology. Precedence when they disagree:
+ * flags, then the config file, then ipvsadm output (the more deliberately the user stated a fact,
+ * the more it counts). Services with the same VIP, port and protocol (or fwmark) are one service;
+ * a VIP given without a port stays a separate every-port service. The IPs of every service's
+ * real servers are also listed in `realServers`, so the engine has one list of known RSs.
+ */
+export function mergeGiven(layers: readonly GivenTopology[]): GivenTopology {
   const out: GivenTopology = { services: [], directorMacs: [], realServers: [], sources: [] };
   const byKey = new Map<string, VirtualService>();
   for (const layer of layers) {

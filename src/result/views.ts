@@ -4,7 +4,7 @@
  * so rules deal in roles ("forwarded copy", "reply") and never in raw frames.
  */
 import type { FrameRef, Endpoint } from './result.js';
-import type { L4Proto } from './topology.js';
+import type { L4Proto } from '../topology/topology.js';
 
 /** How long a real server gets to answer before silence counts as no answer. */
 export const REPLY_WAIT_SECONDS = 1.0;

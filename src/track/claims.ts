@@ -3,7 +3,7 @@
  * fields bind the sender IP to its MAC in every receiver's cache, gratuitous or not) and IPv6
  * Neighbor Advertisements. This is the evidence for the address rules and the VIP timeline.
  */
-import type { ClaimKind } from './views.js';
+import type { ClaimKind } from '../result/views.js';
 
 /** Evidence kept per claimant and per address; counts stay exact beyond it. */
 export const MAX_CLAIM_FRAMES = 200;

@@ -8,19 +8,19 @@
 import { formatMac, parseMac } from '../decode/format.js';
 import type { Rule, RuleListeners } from '../rules/define.js';
 import { fillTemplate } from '../rules/define.js';
-import { displayFilter } from './display-filter.js';
-import type { Flow, Leg, LegList } from './flow-state.js';
-import { Direction } from './flow-state.js';
-import { analyseOwnership } from './ownership.js';
-import { resolve, type Facts, type Resolution } from './resolve.js';
-import { judgePath } from './paths.js';
-import type { Finding, FlowReport, FlowVerdict, FrameRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from './result.js';
+import { displayFilter } from '../result/display-filter.js';
+import type { Flow, Leg, LegList } from '../track/flow-state.js';
+import { Direction } from '../track/flow-state.js';
+import { analyseOwnership } from '../infer/ownership.js';
+import { resolve, type Facts, type Resolution } from '../infer/resolve.js';
+import { judgePath } from '../infer/paths.js';
+import type { Finding, FlowReport, FlowVerdict, FrameRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from '../result/result.js';
 import { BalanceTracker, balanceReport } from './balance.js';
 import { Int32Set } from './int-set.js';
-import { serviceLabel } from './service-label.js';
-import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint } from './views.js';
-import type { SolicitationLog } from './solicitations.js';
-import { REPLY_WAIT_SECONDS } from './views.js';
+import { serviceLabel } from '../result/service-label.js';
+import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint } from '../result/views.js';
+import type { SolicitationLog } from '../track/solicitations.js';
+import { REPLY_WAIT_SECONDS } from '../result/views.js';
 
 /**
  * Passing flows listed one by one by default (the rest are counted; see JudgeOptions); failing

@@ -3,8 +3,8 @@
  * that topologyToConfig() writes and `check --config` reads back. Only what the capture showed
  * goes in; schedulers and weights cannot be seen on the wire and are left for the user to add.
  */
-import type { CheckResult } from './result.js';
-import type { GivenTopology } from './topology.js';
+import type { CheckResult } from '../result/result.js';
+import type { GivenTopology } from '../topology/topology.js';
 
 export function topologyFromResult(result: CheckResult): GivenTopology {
   const t = result.topology;

@@ -13,10 +13,10 @@ import { DecodedFrame } from '../decode/frame.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { Analyzer } from './analyzer.js';
-import type { CaptureInfo, CheckResult, Finding, Severity, Verdict } from './result.js';
-import { SCHEMA_VERSION } from './result.js';
-import type { GivenTopology } from './topology.js';
-import { emptyTopology } from './topology.js';
+import type { CaptureInfo, CheckResult, Finding, Severity, Verdict } from '../result/result.js';
+import { SCHEMA_VERSION } from '../result/result.js';
+import type { GivenTopology } from '../topology/topology.js';
+import { emptyTopology } from '../topology/topology.js';
 
 /** Names of common link types we do not decode, for the warning (tcpdump.org/linktypes.html). */
 const LINK_TYPE_NAMES: Record<number, string> = {

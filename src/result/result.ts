@@ -3,7 +3,7 @@
  * Markdown), like ESLint's formatters. Plain data (JSON-serialisable), addresses as text.
  * `schemaVersion` changes when a field changes meaning or disappears.
  */
-import type { L4Proto } from './topology.js';
+import type { L4Proto } from '../topology/topology.js';
 
 export const SCHEMA_VERSION = 1;
 

@@ -4,8 +4,8 @@
  * clients send to a MAC that never answers, requests arrive from a MAC that replies never go
  * to, or several MACs answer as one address. Sets only grow, so folding a flow twice is harmless.
  */
-import type { Flow, LegList } from './flow-state.js';
-import { Direction } from './flow-state.js';
+import type { Flow, LegList } from '../track/flow-state.js';
+import { Direction } from '../track/flow-state.js';
 
 export interface Layer2Path {
   ip: number;

@@ -4,12 +4,13 @@
  * At the end it pairs them with the configured scheduler and weights for the scheduling rules
  * (rs-share, persistence, quiesced-rs) and the balance section of the report.
  */
-import type { AddressBook } from './addresses.js';
-import type { Flow } from './flow-state.js';
-import type { Resolution } from './resolve.js';
-import type { ServiceBalance } from './result.js';
-import type { GivenTopology, VirtualService } from './topology.js';
-import type { FlowView, NewConnection, ServiceBalanceView } from './views.js';
+import type { AddressBook } from '../track/addresses.js';
+import type { Flow } from '../track/flow-state.js';
+import type { Resolution } from '../infer/resolve.js';
+import type { ServiceBalance } from '../result/result.js';
+import type { GivenTopology, VirtualService } from '../topology/topology.js';
+import type { FlowView, NewConnection, ServiceBalanceView } from '../result/views.js';
+import { expectedShares } from '../rules/scheduling.js';
 
 /** New connections kept per service in order (the counts stay exact beyond). */
 export const MAX_CONNECTIONS_KEPT = 200_000;
@@ -127,21 +128,6 @@ export class BalanceTracker {
     }
     return out;
   }
-}
-
-/** Expected shares from the weights: weight / sum of weights (rr: equal among weight > 0). */
-export function expectedShares(view: ServiceBalanceView): Map<string, number> | undefined {
-  if (!view.configured) return undefined;
-  const rr = view.scheduler === 'rr';
-  const weightOf = (w: number | undefined): number => (w === undefined ? 1 : rr ? (w > 0 ? 1 : 0) : Math.max(0, w));
-  const total = view.realServers.reduce((n, r) => n + (r.ip !== undefined && r.weight !== undefined ? weightOf(r.weight) : 0), 0);
-  if (total <= 0) return undefined;
-  const shares = new Map<string, number>();
-  for (const r of view.realServers) {
-    if (r.ip === undefined || r.weight === undefined) continue;
-    shares.set(r.mac ?? r.ip, weightOf(r.weight) / total);
-  }
-  return shares;
 }
 
 export function balanceReport(view: ServiceBalanceView, verdict: ServiceBalance['verdict']): ServiceBalance {

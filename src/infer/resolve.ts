@@ -163,10 +163,15 @@ export function resolve(facts: Facts): Resolution {
     }
     if (r.services.length > 0) r.evidence = 'shared-address';
   }
+  /** An asymmetric path whose silent MAC claims the address in ARP/ND: the director of DR, not just any routing asymmetry. */
+  let asymmetryCorroborated = false;
   if (r.evidence === undefined) {
     for (const p of paths) {
       const v = verdicts.get(p)!;
-      if (v.asymmetric) addService({ ip: p.ip, port: p.port, proto: p.proto }, v.why);
+      if (!v.asymmetric) continue;
+      addService({ ip: p.ip, port: p.port, proto: p.proto }, v.why);
+      const claimants = claimantsOf(p.ip);
+      if (v.directorCandidates.some((m) => claimants.includes(m))) asymmetryCorroborated = true;
     }
     if (r.services.length > 0) r.evidence = 'asymmetric-path';
   }
@@ -190,11 +195,12 @@ export function resolve(facts: Facts): Resolution {
       );
     }
     if (r.services.length > 0) r.evidence = 'candidate';
-    r.confident = servers.size === 1;
   }
   for (const s of r.services) r.vipIps.add(s.ip);
   r.serviceCopies = copies.filter((c) => r.isService(c.vip, c.port, c.proto));
-  if (r.evidence !== undefined && r.evidence !== 'candidate') r.confident = true;
+  // Routing asymmetry alone happens on any network (a router pair, a capture missing one
+  // direction): without the silent MAC claiming the address it stays a guess, as candidates do.
+  r.confident = r.evidence !== undefined && r.evidence !== 'candidate' && (r.evidence !== 'asymmetric-path' || asymmetryCorroborated);
   const servicePaths = paths.filter((p) => r.isService(p.ip, p.port, p.proto));
 
   // ---- real servers known by their own behaviour or the user (before directors: "not an RS" tells a director) ----
@@ -230,7 +236,9 @@ export function resolve(facts: Facts): Resolution {
   }
   const copyTargets = new Set(r.serviceCopies.map((c) => c.rsMac).filter((m) => m >= 0));
   const copySenders = new Set(r.serviceCopies.map((c) => c.directorMac).filter((m) => m >= 0));
-  const mayBeRealServer = !r.realServersGiven || unresolvedRsIps.length > 0;
+  // Candidates (the conversations alone) show no DR roles: nobody is made a real server or a
+  // director from them, so nothing is judged on a role the capture never showed.
+  const mayBeRealServer = r.evidence !== 'candidate' && (!r.realServersGiven || unresolvedRsIps.length > 0);
   if (!r.realServersGiven) {
     for (const mac of copyTargets) if (!r.realServers.has(mac)) r.realServers.set(mac, { source: 'inferred', evidence: "receives the director's copies" });
   }
@@ -251,7 +259,9 @@ export function resolve(facts: Facts): Resolution {
       for (const mac of p.answering) {
         if (givenDirectors.has(mac) || copySenders.has(mac) || r.realServers.has(mac)) continue;
         const senders = [...p.requestPairs].filter(([, tos]) => tos.has(mac)).map(([from]) => from);
-        const claimsVip = vipClaimants.includes(mac);
+        // Claiming the VIP tells a real server only where other MACs claim it too (a shared
+        // address); a lone claimant that serves from its address is just that address's owner.
+        const claimsVip = vipClaimants.length >= 2 && vipClaimants.includes(mac);
         const onlyResent = senders.every((from) => resendsOthersPackets(from, p, claims.firstIpOfMac));
         if (!claimsVip && !onlyResent) continue;
         r.realServers.set(mac, { source: 'inferred', evidence: claimsVip ? 'answers connections as the VIP, and claims it' : 'answers connections as the VIP' });
@@ -274,7 +284,9 @@ export function resolve(facts: Facts): Resolution {
       r.directors.set(mac, { mac: formatMac(mac), source: 'inferred', evidence: `${n} forwarded cop${n === 1 ? 'y' : 'ies'} sent` });
     }
   }
-  if (r.directors.size === 0) {
+  // From behaviour only where the capture shows DR at all (not from candidates).
+  const rolesShown = r.evidence !== 'candidate';
+  if (r.directors.size === 0 && rolesShown) {
     for (const p of servicePaths) {
       for (const mac of verdicts.get(p)!.directorCandidates) {
         if (r.realServers.has(mac) || r.directors.has(mac)) continue;
@@ -282,7 +294,7 @@ export function resolve(facts: Facts): Resolution {
       }
     }
   }
-  if (r.directors.size === 0) {
+  if (r.directors.size === 0 && rolesShown) {
     // A MAC that hands clients' packets for the VIP to a real server which never offered itself
     // for the VIP is forwarding them: a director. (A router hands them to a real server only
     // when that server answered ARP for the VIP: then it is a bypass, not forwarding.)
@@ -302,7 +314,7 @@ export function resolve(facts: Facts): Resolution {
       }
     }
   }
-  if (r.directors.size === 0) {
+  if (r.directors.size === 0 && rolesShown) {
     // The claimants of a VIP that are not real servers: the director, if there is one such MAC.
     for (const ip of r.vipIps) {
       const others = claimantsOf(ip).filter((m) => !r.realServers.has(m));

@@ -5,9 +5,10 @@
  * The verdict must be right in all three; with the table or the whole topology the findings are
  * exactly the ones the fixture's description derives from the capture with tshark.
  *
- * Without any topology the findings are not compared one by one (which silent claimant of a VIP
- * is the director may not be knowable), and findings that need the configured scheduler
- * (rs-share, persistence, quiesced-rs) cannot exist: the expected verdict is worked out without them.
+ * Without any topology, findings that need the configured scheduler (rs-share, persistence,
+ * quiesced-rs) cannot exist: the expected verdict is worked out without them. Where the
+ * description says the capture alone shows the VIP (`inference.possible`, derived with tshark),
+ * the verdict is exact; where it cannot, a failure may go unseen but no false one is raised.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +78,15 @@ describe('every fixture, in the three modes', () => {
         const d = fx.description;
         if (mode === 'nothing given') {
           const verdict = expectedVerdictWithoutScheduling(d);
-          expect(r.verdict, JSON.stringify(r.findings.map((f) => `${f.severity} ${f.rule}`))).toBe(verdict);
+          const seen = JSON.stringify(r.findings.map((f) => `${f.severity} ${f.rule}`));
+          if (d.inference.possible || verdict !== 'fail') {
+            expect(r.verdict, seen).toBe(verdict);
+          } else {
+            // The capture alone cannot show which host is which (a real server's port of a
+            // poisoned network: one server answering for its own addresses, as any server does),
+            // so a failure that rests on those roles may go unseen here; never a false one.
+            expect(['fail', 'pass', 'no-traffic'], seen).toContain(r.verdict);
+          }
           if (verdict === 'pass') expect(errors(r)).toEqual([]);
           // Where the description says the capture alone shows the VIP, the flow findings and
           // duplicate answers are exact too. Findings that name a claimant's role may be fewer

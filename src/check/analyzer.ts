@@ -296,10 +296,7 @@ export class Analyzer {
           const fromClient = this.initiatorIsSource(flags, e);
           // A late frame of a connection that closed and was judged already is not a new one.
           if (proto === 6 && (flags < 0 || (flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN)) {
-            const closed = fromClient
-              ? this.closed.has(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort, time)
-              : this.closed.has(proto, e.dstIp, e.dstPort, e.srcIp, e.srcPort, time);
-            if (closed) return;
+            if (this.closed.has(e, fromClient, time)) return;
           }
           if (fromClient) {
             flow = this.newFlow(proto, e.srcIp, e.srcPort, e.dstIp, e.dstPort);
@@ -503,7 +500,7 @@ export class Analyzer {
   private release(flow: Flow, now: number): void {
     this.liveFlows--;
     if (flow.proto === 6 && (flow.sawRst || (flow.finFromClient && flow.finFromServer))) {
-      this.closed.add(flow.proto, flow.clientIp, flow.clientPort, flow.serverIp, flow.serverPort, flow.lastTime);
+      this.closed.add(flow);
     }
     const legs = this.legs.materialize(flow);
     this.paths.fold(flow, legs);

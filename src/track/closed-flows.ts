@@ -8,48 +8,66 @@
  * A direct-mapped table of fixed size: a new entry overwrites whatever shared its slot, so at
  * worst a late frame starts a flow of its own again (as before), and memory stays fixed.
  */
-import { endpointHash, high32, low32 } from './flow-state.js';
+import { endpointHash, type Flow } from './flow-state.js';
 
 /** Slots (a power of two): 32 bytes each. */
 const SLOTS = 1 << 16;
 /** A closed connection's late frames are recognised this long (Linux retransmits for ~15 minutes). */
 export const CLOSED_MEMORY_SECONDS = 900;
 
+/**
+ * A frame's endpoints as int32 parts (see low32 in flow-state.ts), the frame's time, and
+ * which end is the client: passed as one object, since 32-bit addresses and fractional times
+ * as arguments would be boxed on every call.
+ */
+export interface ClosedFlowQuery {
+  readonly proto: number;
+  readonly srcIpLo: number;
+  readonly srcIpHi: number;
+  readonly dstIpLo: number;
+  readonly dstIpHi: number;
+  readonly srcPort: number;
+  readonly dstPort: number;
+}
+
 export class ClosedFlows {
   /** Per slot: client ip low/high, server ip low/high, client port, server port | proto << 16. */
   private readonly keys = new Int32Array(SLOTS * 6);
   private readonly times = new Float64Array(SLOTS).fill(-Infinity);
 
-  add(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number, time: number): void {
-    const slot = this.slotOf(proto, clientIp, clientPort);
+  /** Remembers a flow that closed; `flow.lastTime` is when. */
+  add(flow: Flow): void {
+    const slot = endpointHash(flow.proto, flow.clientIpLo, flow.clientIpHi, flow.clientPort) & (SLOTS - 1);
     const k = this.keys;
     const base = slot * 6;
-    k[base] = low32(clientIp);
-    k[base + 1] = high32(clientIp);
-    k[base + 2] = low32(serverIp);
-    k[base + 3] = high32(serverIp);
-    k[base + 4] = clientPort;
-    k[base + 5] = serverPort | (proto << 16);
-    this.times[slot] = time;
+    k[base] = flow.clientIpLo;
+    k[base + 1] = flow.clientIpHi;
+    k[base + 2] = flow.serverIpLo;
+    k[base + 3] = flow.serverIpHi;
+    k[base + 4] = flow.clientPort;
+    k[base + 5] = flow.serverPort | (flow.proto << 16);
+    this.times[slot] = flow.lastTime;
   }
 
-  /** Whether the connection closed and was released less than CLOSED_MEMORY_SECONDS before `time`. */
-  has(proto: number, clientIp: number, clientPort: number, serverIp: number, serverPort: number, time: number): boolean {
-    const slot = this.slotOf(proto, clientIp, clientPort);
-    if (time - this.times[slot]! > CLOSED_MEMORY_SECONDS) return false;
+  /**
+   * Whether the frame `q` (its source the client when `fromClient`) belongs to a connection
+   * that closed and was released less than CLOSED_MEMORY_SECONDS before `now`.
+   */
+  has(q: ClosedFlowQuery, fromClient: boolean, now: number): boolean {
+    const cLo = fromClient ? q.srcIpLo : q.dstIpLo;
+    const cHi = fromClient ? q.srcIpHi : q.dstIpHi;
+    const cPort = fromClient ? q.srcPort : q.dstPort;
+    const slot = endpointHash(q.proto, cLo, cHi, cPort) & (SLOTS - 1);
+    if (now - this.times[slot]! > CLOSED_MEMORY_SECONDS) return false;
     const k = this.keys;
     const base = slot * 6;
     return (
-      k[base] === low32(clientIp) &&
-      k[base + 1] === high32(clientIp) &&
-      k[base + 2] === low32(serverIp) &&
-      k[base + 3] === high32(serverIp) &&
-      k[base + 4] === clientPort &&
-      k[base + 5] === (serverPort | (proto << 16))
+      k[base] === cLo &&
+      k[base + 1] === cHi &&
+      k[base + 2] === (fromClient ? q.dstIpLo : q.srcIpLo) &&
+      k[base + 3] === (fromClient ? q.dstIpHi : q.srcIpHi) &&
+      k[base + 4] === cPort &&
+      k[base + 5] === ((fromClient ? q.dstPort : q.srcPort) | (q.proto << 16))
     );
-  }
-
-  private slotOf(proto: number, clientIp: number, clientPort: number): number {
-    return endpointHash(proto, low32(clientIp), high32(clientIp), clientPort) & (SLOTS - 1);
   }
 }

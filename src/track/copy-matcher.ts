@@ -175,6 +175,8 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
   return true;
 }
 
+/** Rows searched back for a copy's original with the same key and the copy's IP id. */
+const SAME_KEY_LOOKBACK = 64;
 /** Column flags of a pending frame. */
 const OUTGOING = 1;
 const COPIED = 2;
@@ -478,11 +480,16 @@ export class CopyMatcher {
     );
   }
 
-  /** The newest other row `f` pairs with whose IP id equals the copy's, or -1; walks the window back from the newest row. */
+  /**
+   * The newest other row `f` pairs with whose IP id equals the copy's, or -1. Only the last
+   * SAME_KEY_LOOKBACK rows are searched: a copy follows its original within a few frames, and
+   * a retransmission seconds later is no candidate.
+   */
   private sameIpIdRow(found: number, f: DecodedFrame, facts: PacketFacts, outgoing: boolean): number {
     const ring = this.ring;
     const mask = ring.capacity - 1;
-    for (let i = ring.size - 1; i >= 0; i--) {
+    const oldest = Math.max(0, ring.size - SAME_KEY_LOOKBACK);
+    for (let i = ring.size - 1; i >= oldest; i--) {
       const row = (ring.head + i) & mask;
       if (this.now - ring.time[row]! > COPY_WINDOW_SECONDS) break;
       if (row !== found && ring.ipId[row] === facts.ipId && this.pairs(row, f, facts, outgoing)) return row;

@@ -124,14 +124,22 @@ export class SolicitationLog {
         this.unwatch(i);
         continue;
       }
-      if (r.requesterMac === srcMac && r.ip === dstIp) {
-        r.kept = { capture, frame, mac: dstMac };
-        if (r.event !== null) {
-          r.event.kept = r.kept;
-          this.version++;
+      if (r.requesterMac === srcMac) {
+        if (r.ip === dstIp) {
+          r.kept = { capture, frame, mac: dstMac };
+          if (r.event !== null) {
+            r.event.kept = r.kept;
+            this.version++;
+          }
+          this.unwatch(i);
+          continue;
         }
-        this.unwatch(i);
-        continue;
+        // The requester uses an answer for other traffic (a director resolves a real server's
+        // address only to send it frames for the VIP): it will not send to the address itself.
+        if (answeredBy(r.answers, dstMac)) {
+          this.unwatch(i);
+          continue;
+        }
       }
       i++;
     }
@@ -163,6 +171,11 @@ export class SolicitationLog {
   private forgetBefore(time: number): void {
     for (const [k, r] of this.open) if (r.time < time) this.open.delete(k);
   }
+}
+
+function answeredBy(answers: readonly Answer[], mac: number): boolean {
+  for (let i = 0; i < answers.length; i++) if (answers[i]!.mac === mac) return true;
+  return false;
 }
 
 function keyOf(ip: number, mac: number): string {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { UsageError } from '../../src/topology/usage-error.js';
 
-/** A file of test/engine/samples as text. */
+/** A file of test/topology/samples as text. */
 export const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
 
 /** The message of the UsageError `fn` throws; fails the test when it throws nothing or something else. */

@@ -1,6 +1,6 @@
 /**
  * Every rule, in the order they run and are listed. The id of each equals its file name
- * (a test checks it), so `lvs-pcap explain <id>` and the README sections line up.
+ * (a test checks it), so `lvs-pcap explain <id>` and the sections of docs/rules.md line up.
  */
 import type { Rule } from './define.js';
 import clientBypass from './client-bypass.js';

@@ -29,10 +29,13 @@ describe('rule modules', () => {
     });
   }
 
-  it('the README has a section per rule with its summary', () => {
+  it('docs/rules.md has a section per rule with its summary, and the README a line linking to it', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/rules.md'), 'utf8');
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     for (const rule of rules) {
-      expect(readme).toContain(`### \`${rule.id}\``);
+      expect(doc).toContain(`### \`${rule.id}\``);
+      expect(doc).toContain(rule.meta.summary);
+      expect(readme).toContain(`| [\`${rule.id}\`](docs/rules.md#${rule.id}) |`);
       expect(readme).toContain(rule.meta.summary);
     }
   });

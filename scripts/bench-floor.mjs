@@ -10,7 +10,7 @@
  *   read     read the file in 4 MB chunks, walk the pcap record headers
  *   decode   + the Ethernet/IPv4/TCP fields the analysis reads
  *   flows    + a flow table (chained 128-byte records in one Int32Array) keyed by the client
- *            and server endpoints, counting frames per flow: the issue's "decode + flow-map loop"
+ *            and server endpoints, counting frames per flow: the "decode + flow-map loop" baseline
  *   copies   + pairing each director copy with its original (a direct-mapped table keyed by
  *            source, port, seq, ack; a later frame with the same key from another MAC is a copy)
  *   verify   + the least a DR check must do: each flow's frames counted per leg (direction and

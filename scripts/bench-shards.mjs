@@ -8,12 +8,13 @@
  * real design would add (merging N judgements and topologies, agreeing on one topology while
  * streaming), so its time is a lower bound for such a design. Not a test; prints figures.
  *
- * Measured on the 2-core machine (1M-frame DR capture, 2026-11-26): one worker, every flow,
- * 1.20 s; one worker alone with half the flows, 0.72 s; two workers with half each, 1.15 s; two
- * workers each doing the whole job, 1.60 s each. Two threads slow each other by half: a lone
- * check already keeps the second core busy with V8's garbage-collection helpers and the file
- * reads, and both contend for the caches the flow state lives in. Sharding gains ~4% at best,
- * less than the merge would cost: `check` stays single-threaded (README, Performance).
+ * Measured on the 2-core machine (1M-frame DR capture, commit 8df6994, 2026-11-26): one
+ * worker, every flow, 1.20 s; one worker alone with half the flows, 0.72 s; two workers with
+ * half each, 1.15 s; two workers each doing the whole job, 1.60 s each. Two threads slow each
+ * other by half: a lone check already keeps the second core busy with V8's garbage-collection
+ * helpers and the file reads, and both contend for the caches the flow state lives in.
+ * Sharding gains ~4% at best, less than the merge would cost: `check` stays single-threaded
+ * (docs/performance.md).
  *
  *   node scripts/bench-shards.mjs FILE [--runs 5] [--workers 1,2]
  */

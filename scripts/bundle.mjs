@@ -5,8 +5,9 @@
  * cache for it, dist/cli/lvs-pcap.cjs.cache, from a warm-up run of `check` on a bundled
  * capture. bin/lvs-pcap.js runs the bundle through dist/cli/launch.js (src/cli/code-cache.ts).
  *
- * Start-up of `check` on a small capture: ~150 separate ES modules 172 ms, one ES module
- * 109 ms (node itself: 59 ms); the code cache takes another ~40 ms off (see the README).
+ * Start-up of `check` on an empty capture: ~150 separate ES modules 172 ms, one ES module
+ * 109 ms (node itself: 59 ms; commit 4704452, 2026-11-26); the code cache takes another ~40 ms
+ * off (commit 3a2d91b; docs/performance.md).
  * The bundle sits beside main.js so the relative paths main.js uses (package.json) still hold.
  */
 import { build } from 'esbuild';

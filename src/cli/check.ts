@@ -240,7 +240,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     const skipped = summary.skipped > 0 ? ` (${summary.skipped} cited frames of another link type left out)` : '';
     warn(`lvs-pcap: wrote ${summary.frames} evidence frame${summary.frames === 1 ? '' : 's'} to ${args.writeEvidence}${skipped}`);
   }
-  // The default gate stays silent as before (the report's verdict says it); a gate the user set
+  // The default gate stays silent (the report's verdict says it); a gate the user set
   // explains itself on stderr, where CI logs show it whatever the format.
   if (!isDefaultGate(gateOptions)) for (const r of gateResult.reasons) warn(`lvs-pcap: FAIL: ${r}`);
   return gateResult.status;
@@ -281,7 +281,7 @@ function followLine(paths: readonly string[], f: Finding): string {
   return `${where}: ${f.severity} ${f.rule}${flow}: ${f.message}`;
 }
 
-/** The default gate (exit 1 on any error finding), for library users of the old API. */
+/** A result's exit status under the default gate (1 on any error finding). */
 export function exitStatus(result: CheckResult): number {
   return gate(result, DEFAULT_GATE).status;
 }

@@ -1,8 +1,9 @@
 /**
  * Loads a CommonJS bundle through V8's code cache. Parsing and compiling the 870 kB CLI bundle
- * (and then each function it runs) was about 40 ms of every run's start-up, as much as the
- * whole analysis of a small capture; with a cache written at build time V8 deserialises the
- * compiled functions instead. Node 20 has no compile cache for ES modules, hence CommonJS.
+ * (and then each function it runs) was about 40 ms of every run's start-up (commit 3a2d91b,
+ * 2026-11-26), as much as the whole analysis of a small capture; with a cache written at build
+ * time V8 deserialises the compiled functions instead. Node 20 has no compile cache for ES
+ * modules, hence CommonJS.
  *
  * V8 only checks that a cache fits the source's length and its own version and flags, so
  * the build ends the bundle with a line naming its SHA-1 (BUNDLE_ID_PREFIX) and the cache file

@@ -97,7 +97,8 @@ export class BalanceTracker {
     }
     const out: ServiceBalanceView[] = [];
     // Code-unit order, not localeCompare: the first localeCompare of a process loads ICU's
-    // collator, 7 ms, as long as the whole analysis of a small capture.
+    // collator, 7 ms, as long as the whole analysis of a small capture (commit 850a88e,
+    // 2026-11-26).
     for (const b of [...this.buckets.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))) {
       const c = b.configured;
       const hasScheduling = c !== undefined && c.scheduler !== undefined && (c.realServers?.length ?? 0) > 0;

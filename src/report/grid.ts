@@ -3,9 +3,10 @@
  * of padding, cells top-aligned, a separator between rows). cli-table3 itself costs too much
  * for a long table: its layout is quadratic in the rows (every cell is checked against every
  * earlier row for spans) and it re-measures each cell many times, building a new regular
- * expression per measurement: 4,000 flows took 3.7 s, and a capture of 50,000 failing flows
- * would take minutes. Small tables (balance per real server) still go through cli-table3;
- * test/report/grid.test.ts holds this renderer to cli-table3's output.
+ * expression per measurement: 4,000 flows took 3.7 s (commit 8a6b8a9, 2026-11-26), and a
+ * capture of 50,000 failing flows would take minutes. Small tables (balance per real server)
+ * still go through cli-table3; test/report/grid.test.ts holds this renderer to cli-table3's
+ * output.
  */
 import stringWidth from 'string-width';
 

@@ -1,4 +1,4 @@
-/** `--format json`: the CheckResult itself, documented in the README ("JSON output"). */
+/** `--format json`: the CheckResult itself, documented in docs/formats.md ("JSON"). */
 import type { CheckResult } from '../result/result.js';
 
 /** The report as one string (tests, the fuzzer). */

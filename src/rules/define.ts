@@ -2,7 +2,7 @@
  * The shape of a rule, after typescript-eslint's `createRule({ meta, create })`: a declarative
  * object with its documentation and message templates, and a `create` that returns listeners
  * for the analysis events it needs. Rules never build sentences or touch output: they report
- * a message id with data, and the engine fills the template.
+ * a message id with data, and the reporters fill the template.
  */
 import type { FrameRef, Severity } from '../result/result.js';
 import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../result/views.js';

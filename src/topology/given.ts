@@ -247,7 +247,7 @@ export function givenByFlags(inputs: GivenInputs): GivenTopology {
  * flags, then the config file, then ipvsadm output (the more deliberately the user stated a fact,
  * the more it counts). Services with the same VIP, port and protocol (or fwmark) are one service;
  * a VIP given without a port stays a separate every-port service. The IPs of every service's
- * real servers are also listed in `realServers`, so the engine has one list of known RSs.
+ * real servers are also listed in `realServers`, so the analysis has one list of known RSs.
  */
 export function mergeGiven(layers: readonly GivenTopology[]): GivenTopology {
   const out: GivenTopology = { services: [], directorMacs: [], realServers: [], sources: [] };

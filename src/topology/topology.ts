@@ -2,7 +2,7 @@
  * What lvs-pcap knows about the LVS setup: given by the user (flags, ipvsadm output, config
  * file) or inferred from the capture. Addresses are kept as text in canonical form
  * ("192.168.188.120", "2001:db8::120", "00:0c:29:50:d5:63") at this level: topology objects are
- * few and long-lived; the hot path works on the numeric forms the engine derives from them.
+ * few and long-lived; the hot path works on the numeric forms the analysis derives from them.
  */
 
 export type L4Proto = 'tcp' | 'udp';
@@ -55,7 +55,7 @@ export interface RealServer {
   mac?: string;
 }
 
-/** Everything the user told us. Every field optional: the engine infers what is missing. */
+/** Everything the user told us. Every field optional: the analysis infers what is missing. */
 export interface GivenTopology {
   services: VirtualService[];
   directorMacs: string[];

@@ -6,7 +6,8 @@
  * carries on. Without this, one connection was reported as two flows.
  *
  * A direct-mapped table of fixed size: a new entry overwrites whatever shared its slot, so at
- * worst a late frame starts a flow of its own again (as before), and memory stays fixed.
+ * worst a late frame starts a flow of its own (as it would without this table), and memory
+ * stays fixed.
  */
 import { endpointHash, type Flow } from './flow-state.js';
 

@@ -59,7 +59,7 @@ describe('check: exit status as a CI gate', () => {
     expect(r.stdout).toMatch(/^lvs-pcap check: PASS/);
   });
 
-  it('1 on error findings (default --fail-on error), silently as before; with a gate set, the reason on stderr', () => {
+  it('1 on error findings (default --fail-on error), silently; with a gate set, the reason on stderr', () => {
     const r = run(BROKEN, ...TOPOLOGY);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('');

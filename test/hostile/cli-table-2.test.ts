@@ -1,4 +1,4 @@
-// The behaviour table of issue "Hostile and broken input", part 2: pcapng damage, gzip damage
+// The hostile-input behaviour table (test/hostile/README.md), part 2: pcapng damage, gzip damage
 // and bombs, stdin, malformed frames inside DR traffic. Conventions as in cli-table.test.ts.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';

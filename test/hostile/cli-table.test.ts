@@ -1,5 +1,5 @@
-// The behaviour table of issue "Hostile and broken input: never crash, never lie, always say
-// why", part 1 (paths, non-captures, versions and link types, empty and cut captures, bogus
+// The hostile-input behaviour table (test/hostile/README.md: never crash, never lie, always say
+// why), part 1 (paths, non-captures, versions and link types, empty and cut captures, bogus
 // lengths, command-line values), each row run through the built CLI exactly as a user runs it.
 // Each test pins the exit status and the one stderr line (file, byte offset for content
 // problems, reason); expectNoCrash() adds "no stack trace, no signal, no multi-line message".

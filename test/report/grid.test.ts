@@ -5,7 +5,7 @@ import { checkCaptures } from '../../src/check/check.js';
 import { FLOW_TABLE_HEAD, flowTableRow } from '../../src/report/table.js';
 import { colourStyle, plainStyle } from '../../src/report/style.js';
 
-/** What cli-table3 makes of the same rows, with the options the report used to give it. */
+/** What cli-table3 makes of the same rows, with the options a cli-table3 flow table would take. */
 function cliTable3(head: readonly string[], rows: readonly string[][]): string {
   const table = new Table({ head: [...head], style: { head: [], border: [] }, wordWrap: true });
   for (const r of rows) table.push(r);

@@ -2,7 +2,7 @@
  * Golden outputs: the Markdown and JSON reports of five lab captures, frozen under
  * test/report/golden/ (a lab run rewrites fixtures/ with new timestamps and ports), stored under
  * __snapshots__/ (see the README there). Paths are relative and nothing of the run (time, host,
- * checkout path) enters these outputs, so they only change when the reporters or the engine do.
+ * checkout path) enters these outputs, so they only change when the reporters or the analysis do.
  */
 import { describe, expect, it } from 'vitest';
 import { gate } from '../../src/report/gate.js';

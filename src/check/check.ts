@@ -172,6 +172,7 @@ function assemble(analyzer: Analyzer, captures: CaptureInfo[]): CheckResult {
     captures,
     topology: j.topology,
     flows: j.flows,
+    causes: j.causes,
     findings: j.findings,
     timeline: j.timeline,
     services: j.services,

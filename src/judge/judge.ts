@@ -14,7 +14,8 @@ import { Direction } from '../track/flow-state.js';
 import { analyseOwnership } from '../infer/ownership.js';
 import { resolve, type Facts, type Resolution } from '../infer/resolve.js';
 import { judgePath } from '../infer/paths.js';
-import type { Finding, FlowReport, FlowVerdict, FrameRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from '../result/result.js';
+import type { Cause, Finding, FlowReport, FlowVerdict, FrameRef, HostRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from '../result/result.js';
+import { findCauses } from './causes.js';
 import { BalanceTracker, balanceReport } from './balance.js';
 import { Int32Set } from './int-set.js';
 import { serviceLabel } from '../result/service-label.js';
@@ -28,6 +29,8 @@ import { REPLY_WAIT_SECONDS } from '../result/views.js';
  */
 export const MAX_LISTED_PASSING = 10_000;
 export const MAX_LISTED_FLOWS = 50_000;
+/** A passing flow's note where this vantage point cannot see the replies (the director's port). */
+export const REPLIES_NOT_VISIBLE = 'replies not visible here';
 /** Distinct clients counted exactly up to this many (the report then says "at least"). */
 export const MAX_CLIENTS_COUNTED = 1_000_000;
 /** Findings kept per rule; beyond, they are counted in summary.suppressedFindings. */
@@ -38,6 +41,7 @@ const IP_TEXT_CACHE = 4096;
 export interface Judgement {
   topology: TopologyReport;
   flows: FlowReport[];
+  causes: Cause[];
   findings: Finding[];
   timeline: TimelineEvent[];
   vantagePoints: VantagePoint[];
@@ -192,6 +196,7 @@ export class Judge {
     const newIndex = new Map<number, number>();
     order.forEach((o, n) => newIndex.set(o.i, n));
     const findings = order.map((o) => o.f);
+    const causes = findCauses(findings, this.analysis);
     const reports = this.reports.sort((x, y) => x.firstFrame.capture - y.firstFrame.capture || x.firstFrame.frame - y.firstFrame.frame);
     for (const rep of reports) rep.findings = rep.findings.map((i) => newIndex.get(i) ?? i).sort((x, y) => x - y);
 
@@ -220,6 +225,7 @@ export class Judge {
     return {
       topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clientCount(), notes, confidence },
       flows: reports,
+      causes,
       findings,
       timeline: this.timeline(),
       services,
@@ -258,8 +264,9 @@ export class Judge {
       ...(flow ? { flow: { client: flow.client, vip: flow.vip, proto: flow.proto } } : {}),
       ...(d.mac !== undefined ? { mac: d.mac } : {}),
       ...(d.service !== undefined ? { service: d.service } : {}),
-      remediation: rule.meta.remediation.map((x) => fillTemplate(x, data)),
+      remediation: d.remediation,
       displayFilter: displayFilter(d.frames),
+      cause: -1,
     });
     if (this.flowFindings && flow === this.currentFlow) this.flowFindings.push(this.findings.length - 1);
     this.onFinding?.(this.findings[this.findings.length - 1]!);
@@ -405,10 +412,15 @@ export class Judge {
     }
     let verdict: FlowVerdict = errors ? 'fail' : 'pass';
     let incompleteReason: string | undefined;
+    let note: string | undefined;
     if (!errors) {
       if (!fv.sawStart) incompleteReason = 'no SYN seen: the connection started before the capture';
-      else if (fv.replies.length === 0 && !fv.observable.replies) incompleteReason = 'replies cannot be seen from this vantage point';
-      else if (!fv.sawEnd) incompleteReason = 'still open at the end of the capture';
+      else if (fv.replies.length === 0 && !fv.observable.replies) {
+        // Every leg this point can see is right: the flow passes here. A TCP connection whose
+        // client never closed it is still open, as far as anything here can tell.
+        if (flow.proto === 6 && !flow.sawRst && !flow.finFromClient) incompleteReason = 'still open at the end of the capture';
+        else note = REPLIES_NOT_VISIBLE;
+      } else if (!fv.sawEnd) incompleteReason = 'still open at the end of the capture';
       else if (fv.replies.length === 0 && fv.endedBeforeReplyDue) incompleteReason = 'the capture ended before an answer was due';
       if (incompleteReason) verdict = 'incomplete';
     }
@@ -459,6 +471,7 @@ export class Judge {
       end: epoch(flow.lastTime),
       verdict,
       ...(incompleteReason ? { incompleteReason } : {}),
+      ...(note ? { note } : {}),
       findings: indices.filter((i) => i >= 0),
     });
     return scheduledRs;
@@ -480,6 +493,10 @@ export class Judge {
         return ip !== undefined ? book.format(ip) : undefined;
       },
       isVip: (ip) => vipTexts.includes(ip),
+      host: (mac, family, ip) => judge.hostOf(mac, family, ip),
+      clientGateway: (clientIp, senderMac) => judge.clientGateway(clientIp, senderMac),
+      directorHosts: (family) => [...r.directors.keys()].map((m) => judge.hostOf(formatMac(m), family)),
+      realServerHosts: (family) => [...r.realServers.keys()].map((m) => judge.hostOf(formatMac(m), family)),
       vips: vipTexts,
       frameLabel: (ref) => (labels.length > 1 ? `${labels[ref.capture] ?? '?'} frame ${ref.frame}` : `frame ${ref.frame}`),
       get addresses() {
@@ -489,6 +506,59 @@ export class Judge {
         return judge.destinations();
       },
     };
+  }
+
+  /** A MAC's own addresses of one family as claimed in ARP/ND, VIPs left out. */
+  private ownAddresses(mac: number, family: 4 | 6): string[] {
+    const book = this.facts.book;
+    const vips = this.resolution.vipIps;
+    return (this.facts.claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !vips.has(ip) && book.family(ip) === family).map((ip) => book.format(ip));
+  }
+
+  /** See AnalysisView.host. */
+  private hostOf(macText: string | undefined, family: 4 | 6, ip?: string): HostRef {
+    const r = this.resolution;
+    const book = this.facts.book;
+    const known = ip !== undefined && !this.analysis.isVip(ip) && ip.includes(':') === (family === 6) ? ip : undefined;
+    const mac = macText === undefined ? -1 : (parseMac(macText) ?? -1);
+    const withMac = (role: HostRef['role'], address: string | undefined): HostRef => ({
+      role,
+      ...(address !== undefined ? { ip: address } : {}),
+      ...(macText !== undefined ? { mac: macText } : {}),
+    });
+    if (mac < 0) return withMac('client', known);
+    const own = this.ownAddresses(mac, family);
+    const director = r.directors.get(mac);
+    if (director) {
+      const dip = director.ip !== undefined && director.ip.includes(':') === (family === 6) ? director.ip : undefined;
+      return withMac('director', known ?? dip ?? own[0]);
+    }
+    const rs = r.realServers.get(mac);
+    if (rs) {
+      const rip = rs.ip !== undefined && book.family(rs.ip) === family ? book.format(rs.ip) : undefined;
+      return withMac('real-server', known ?? rip ?? own[0]);
+    }
+    if (r.routers.has(mac)) return withMac('router', own[0]);
+    return withMac('client', known ?? own[0]);
+  }
+
+  /** See AnalysisView.clientGateway. */
+  private clientGateway(clientIp: string, senderMac: string | undefined): HostRef {
+    const family = clientIp.includes(':') ? 6 : 4;
+    let mac = senderMac === undefined ? -1 : (parseMac(senderMac) ?? -1);
+    if (mac < 0) {
+      // No frame of the client's on this capture: a MAC that claims the client's address is the client on the segment.
+      const claims = this.facts.claims.byIp.get(this.facts.book.intern(clientIp));
+      const claimant = claims ? [...claims.claimants.keys()][0] : undefined;
+      if (claimant === undefined) return { role: 'router' };
+      mac = claimant;
+    }
+    const macText = formatMac(mac);
+    const own = this.ownAddresses(mac, family);
+    if (this.resolution.routers.has(mac) || (own.length > 0 && !own.includes(clientIp))) {
+      return { role: 'router', ...(own[0] !== undefined ? { ip: own[0] } : {}), mac: macText };
+    }
+    return { role: 'client', ip: clientIp, mac: macText };
   }
 
   /** Server endpoints with traffic, likeliest VIPs first (see AnalysisView.destinations). */

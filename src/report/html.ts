@@ -13,6 +13,7 @@ import type { CheckResult, Finding, FlowReport, FlowVerdict, FrameRef, RealServe
 import { rules as allRules } from '../rules/index.js';
 import { ladderFlows, ladderKey, nanosBetween, MAX_LADDERS, type FlowLadder, type LadderData, type LadderFrame } from './ladder.js';
 import { endpoint, frameText, plural } from './text.js';
+import { fixBlocks } from '../result/hosts.js';
 
 export interface HtmlOptions {
   /** Frames of the failing flows (collectLadders); without them the ladders say how to get them. */
@@ -31,6 +32,10 @@ const MAX_TIMELINE_MARKS = 300;
 const MAX_BARS = 40;
 const MAX_TOPOLOGY_RS = 12;
 const MAX_FINDINGS_PER_FLOW = 8;
+/** Causes shown, and per cause the hosts and commands of its fix (the JSON has them all). */
+const MAX_CAUSES = 50;
+const MAX_FIX_HOSTS = 30;
+const MAX_FIX_COMMANDS = 30;
 
 const VERDICT_SYMBOL: Record<FlowVerdict, string> = { pass: '✓', fail: '✗', incomplete: '?' };
 const RESULT_WORD: Record<Verdict, string> = { pass: '✓ PASS', fail: '✗ FAIL', 'no-traffic': '! NO TRAFFIC' };
@@ -95,6 +100,7 @@ export function formatHtml(result: CheckResult, options: HtmlOptions = {}): stri
   const body = [
     header(result),
     nav(result),
+    causesSection(result),
     topologySection(result, ro),
     flowTable(result, ladderIndex),
     laddersSection(result, ro, options.ladders),
@@ -147,6 +153,7 @@ ${notes.map((x) => `<p class="note">note: ${esc(x)}</p>`).join('')}
 
 function nav(result: CheckResult): string {
   const links = [
+    ...(result.causes.length > 0 ? [['causes', `Causes and fixes (${result.causes.length})`]] : []),
     ['topology', 'Topology'],
     ['flows', 'Flows'],
     ['ladders', `Ladders (${Math.min(result.summary.flowsByVerdict.fail, MAX_LADDERS)})`],
@@ -261,6 +268,7 @@ function flowTable(result: CheckResult, ladderIndex: Map<FlowReport, number>): s
       .map((x) => `<a href="#rule-${esc(x.rule)}">${esc(x.rule)}</a>: ${x.frames[0] ? esc(frameText(result, x.frames[0])) : '-'}`)
       .concat(fs.length > MAX_FINDINGS_PER_FLOW ? [`+${fs.length - MAX_FINDINGS_PER_FLOW} more`] : [])
       .concat(f.verdict === 'incomplete' && f.incompleteReason ? [`<span class="small">${esc(f.incompleteReason)}</span>`] : [])
+      .concat(f.note ? [`<span class="small">${esc(f.note)}</span>`] : [])
       .join('<br>');
     const order = f.verdict === 'fail' ? 0 : f.verdict === 'incomplete' ? 1 : 2;
     return (
@@ -466,13 +474,44 @@ function copyButton(text: string, label = 'Copy filter'): string {
   return `<button type="button" class="copy" data-copy="${esc(text)}">${esc(label)}</button>`;
 }
 
+/** A fix, host by host: each block pastes into a root shell on its host (Copy button). */
+function fixHtml(remediation: Finding['remediation']): string {
+  return fixBlocks(remediation, MAX_FIX_HOSTS, MAX_FIX_COMMANDS)
+    .map((b) => {
+      const text = b.lines.join('\n');
+      return `<p class="fixhost">on <b>${esc(b.host)}</b>: ${copyButton(text, 'Copy')}</p><pre class="fix">${esc(text)}</pre>`;
+    })
+    .join('');
+}
+
 function findingBlock(result: CheckResult, f: Finding, mark: number | undefined): string {
   const frames = f.frames.slice(0, 8).map((r) => esc(frameText(result, r))).join(', ') + (f.frames.length > 8 ? ` (+${f.frames.length - 8} more)` : '');
-  const fix = f.remediation.map((r) => `<li><code>${esc(r)}</code></li>`).join('');
+  const cause = result.causes[f.cause];
+  const fix = fixHtml(f.remediation);
   return `<div class="finding ${f.severity}"><p>${mark !== undefined ? `<b class="badmark">[${mark}]</b> ` : ''}<span class="sev">${esc(SEVERITY_WORD[f.severity])}</span> <a href="#rule-${esc(f.rule)}"><b>${esc(f.rule)}</b></a>: ${esc(f.message)}</p>
 <p class="small">evidence frames: ${frames}</p>
 ${f.displayFilter ? `<p>Wireshark display filter: <code class="filter">${esc(f.displayFilter)}</code> ${copyButton(f.displayFilter)}</p>` : ''}
-${fix ? `<p>Fix:</p><ul class="fix">${fix}</ul>` : ''}</div>`;
+${cause ? `<p>Cause: <a href="#cause-${f.cause}">${esc(cause.headline)}</a></p>` : ''}
+${fix ? `<p>Fix for this finding:</p>${fix}` : ''}</div>`;
+}
+
+// ---- causes ---------------------------------------------------------------------------------
+
+function causesSection(result: CheckResult): string {
+  if (result.causes.length === 0) return '';
+  const out: string[] = [`<section id="causes"><h2>Causes and fixes</h2>`];
+  result.causes.slice(0, MAX_CAUSES).forEach((c, i) => {
+    const members = c.findings.map((k) => result.findings[k]).filter((f): f is Finding => f !== undefined);
+    const counts = new Map<string, number>();
+    for (const f of members) counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1);
+    const rules = [...counts].map(([rule, k]) => `<a href="#rule-${esc(rule)}">${esc(rule)}</a> ×${k}`).join(', ');
+    out.push(`<article class="cause ${c.severity}" id="cause-${i}"><h3><span class="sev">${esc(SEVERITY_WORD[c.severity])}</span> ${esc(c.headline)}</h3>
+<p class="small">explains ${esc(plural(members.length, 'finding'))}: ${rules}</p>
+${c.remediation.length > 0 ? `<p><b>Fix</b>, host by host:</p>${fixHtml(c.remediation)}` : ''}</article>`);
+  });
+  if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
+  out.push('</section>');
+  return out.join('\n');
 }
 
 function laddersSection(result: CheckResult, ro: Roles, data: LadderData | undefined): string {
@@ -517,6 +556,7 @@ function laddersSection(result: CheckResult, ro: Roles, data: LadderData | undef
     out.push('</article>');
   });
   if (failing > flows.length) out.push(`<p class="note">${esc(plural(failing - flows.length, 'more failing flow'))} without a ladder (the table lists them; --format json has them all)</p>`);
+  if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
   out.push('</section>');
   return out.join('\n');
 }
@@ -616,6 +656,7 @@ function timelineSection(result: CheckResult, ro: Roles): string {
     .join('');
   out.push(`<table class="events"><thead><tr><th>time</th><th>frame</th><th>event</th><th>what</th></tr></thead><tbody>${rows}</tbody></table>`);
   if (events.length > MAX_TIMELINE_ROWS) out.push(`<p class="note">${events.length - MAX_TIMELINE_ROWS} more events (--format json lists them)</p>`);
+  if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
   out.push('</section>');
   return out.join('\n');
 }
@@ -708,6 +749,7 @@ function balanceSection(result: CheckResult): string {
     .map((b) => `<tr><td>${esc(b.label)}</td><td>${b.flows}</td><td>${total > 0 ? ((b.flows / total) * 100).toFixed(1) : '0.0'}%</td><td>${b.expected !== undefined ? `${(b.expected * 100).toFixed(1)}%` : '-'}</td></tr>`)
     .join('');
   out.push(`<table class="shares"><thead><tr><th>real server</th><th>flows</th><th>share</th><th>expected</th></tr></thead><tbody>${table}</tbody></table>`);
+  if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
   out.push('</section>');
   return out.join('\n');
 }
@@ -727,17 +769,18 @@ function rulesSection(result: CheckResult): string {
   if (reported.length === 0) out.push('<p>No rule reported anything.</p>');
   for (const r of reported) {
     const f = first.get(r.id);
-    const fix = (f?.remediation ?? r.meta.remediation).map((x) => `<li><code>${esc(x)}</code></li>`).join('');
+    const fix = r.meta.remediation.map((x) => `<li>${esc(x.replace(/\{(\w+)\}/g, '<$1>'))}</li>`).join('');
     out.push(`<article class="rule" id="rule-${esc(r.id)}"><h3>${esc(r.id)} <span class="small">${esc(SEVERITY_WORD[f?.severity ?? r.defaultSeverity])} · ${esc(plural(counts.get(r.id) ?? 0, 'finding'))}</span></h3>
 <p><b>Checks:</b> ${esc(r.meta.summary)}</p>
 <p><b>Why:</b> ${esc(r.meta.rationale)}</p>
-<p><b>Fix${f ? ' (as reported for this capture)' : ''}:</b></p><ul class="fix">${fix}</ul>
+<p><b>How to fix it, in general</b> (the fixes for this capture are under <a href="#causes">Causes</a>):</p><ul class="fix">${fix}</ul>
 <p class="small"><b>Needs:</b> ${esc(r.meta.observability)}</p></article>`);
   }
   // Findings of rules this build does not know (a result from another version) still get an anchor.
   for (const [rule] of counts) {
     if (!allRules.some((r) => r.id === rule)) out.push(`<article class="rule" id="rule-${esc(rule)}"><h3>${esc(rule)}</h3><p>Not a rule of this lvs-pcap version.</p></article>`);
   }
+  if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
   out.push('</section>');
   return out.join('\n');
 }
@@ -798,6 +841,9 @@ article.ladder{border:1px solid var(--line);border-left:5px solid var(--fail);bo
 .finding{border-top:1px dashed var(--line);margin-top:6px;padding-top:4px}
 .finding p{margin:4px 0}.finding.error .sev{color:var(--fail);font-weight:700}.finding.warning .sev{color:var(--inc);font-weight:700}
 ul.fix{margin:2px 0 6px;padding-left:20px}
+pre.fix{margin:2px 0 8px 16px;padding:6px 8px;background:var(--bg2);white-space:pre-wrap;overflow-wrap:anywhere}
+p.fixhost{margin:6px 0 0}
+article.cause{border-left:4px solid var(--inc);padding-left:10px;margin:10px 0}article.cause.error{border-left-color:var(--fail)}
 code.filter{background:var(--bg2);padding:1px 4px;border-radius:3px}
 button.copy{font:inherit;font-size:12px;padding:1px 8px;cursor:pointer}
 .seg rect{stroke:#333;stroke-width:.8}.seg text{font-size:11px}

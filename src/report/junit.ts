@@ -16,6 +16,7 @@
 import type { CheckResult, Finding, FlowReport, FrameRef } from '../result/result.js';
 import { failsGate, realServersWithFlows, type FailOn, type GateOptions } from './gate.js';
 import { endpoint, frameText, framesText } from './text.js';
+import { fixBlocks } from '../result/hosts.js';
 import { serviceLabel } from '../result/service-label.js';
 
 export interface JunitOptions {
@@ -87,7 +88,9 @@ function findingText(result: CheckResult, f: Finding): string {
   const lines = [`${f.rule} (${f.severity}): ${f.message}`];
   if (f.frames.length > 0) lines.push(`frames: ${framesText(result, f.frames, 50)}`);
   if (f.displayFilter) lines.push(`Wireshark filter: ${f.displayFilter}`);
-  for (const r of f.remediation) lines.push(`fix: ${r}`);
+  const cause = result.causes[f.cause];
+  if (cause) lines.push(`cause: ${cause.headline}`);
+  for (const b of fixBlocks(f.remediation)) lines.push(`fix on ${b.host}:`, ...b.lines.map((l) => `  ${l}`));
   return lines.join('\n');
 }
 

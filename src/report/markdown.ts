@@ -8,6 +8,8 @@ import { displayFilter } from '../result/display-filter.js';
 import type { CheckResult, Finding, FlowReport, RealServerRef } from '../result/result.js';
 import type { GateOptions, GateResult } from './gate.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
+import { fixBlocks } from '../result/hosts.js';
+import { serviceLabel, vipLabel } from '../result/service-label.js';
 
 export interface MarkdownOptions {
   gate: GateOptions;
@@ -114,41 +116,42 @@ export function formatMarkdown(result: CheckResult, options: MarkdownOptions): s
     out.push(`Findings counted but not listed: ${suppressed.map(([rule, n]) => `${mdText(rule)} ${n}`).join(', ')}.`, '');
   }
 
-  const flowGroups = new Map<string, Finding[]>();
-  for (const f of result.findings) {
-    if (f.flow === undefined) continue;
-    const g2 = flowGroups.get(f.rule) ?? [];
-    g2.push(f);
-    flowGroups.set(f.rule, g2);
-  }
-  if (flowGroups.size > 0) {
-    out.push('### Flow findings by rule', '');
-    for (const [rule, group] of flowGroups) {
-      const first = group[0]!;
-      out.push(`- ${severityMark(first)} **${mdText(rule)}**: ${plural(group.length, 'flow')}, first at frame ${mdText(first.frames[0] ? frameText(result, first.frames[0]) : '-')}: ${mdText(first.message)}`);
-      const filter = displayFilter(group.flatMap((f) => (f.frames[0] ? [f.frames[0]] : [])));
-      if (filter) out.push(`  - Wireshark filter (first frame of each flow): ${mdCode(filter)}`);
-      for (const r of first.remediation) out.push(`  - fix: ${mdCode(r)}`);
+  if (result.causes.length > 0) {
+    out.push(`### Causes (${result.causes.length})`, '');
+    for (const cause of result.causes.slice(0, MAX_ROWS)) {
+      out.push(`#### ${severityWord(cause.severity)}: ${mdText(cause.headline)}`, '');
+      for (const block of fixBlocks(cause.remediation, 20, 20)) {
+        out.push(`Fix on **${mdText(block.host)}**:`, '', '```sh', ...block.lines, '```', '');
+      }
+      const members = cause.findings.map((i) => result.findings[i]).filter((f): f is Finding => f !== undefined);
+      const groups = new Map<string, Finding[]>();
+      for (const f of members) groups.set(f.rule, [...(groups.get(f.rule) ?? []), f]);
+      out.push(`Findings (${members.length}):`, '');
+      for (const [rule, group] of groups) {
+        const first = group[0]!;
+        if (first.flow !== undefined) {
+          out.push(`- ${severityMark(first)} **${mdText(rule)}**: ${plural(group.length, 'flow')}, first at frame ${mdText(first.frames[0] ? frameText(result, first.frames[0]) : '-')}: ${mdText(first.message)}`);
+          const filter = displayFilter(group.flatMap((f) => (f.frames[0] ? [f.frames[0]] : [])));
+          if (filter) out.push(`  - Wireshark filter (first frame of each flow): ${mdCode(filter)}`);
+          continue;
+        }
+        for (const f of group) {
+          out.push(`- ${severityMark(f)} **${mdText(f.rule)}**: ${mdText(f.message)}`);
+          if (f.frames.length > 0) out.push(`  - frames: ${mdText(framesText(result, f.frames))}${f.displayFilter ? ` · Wireshark filter: ${mdCode(f.displayFilter)}` : ''}`);
+        }
+      }
+      out.push('');
     }
-    out.push('');
+    if (result.causes.length > MAX_ROWS) out.push(`… ${result.causes.length - MAX_ROWS} more causes (--format json lists them)`, '');
   }
 
-  const address = result.findings.filter((f) => f.flow === undefined);
-  if (address.length > 0) {
-    out.push(`### Address and scheduling findings (${address.length})`, '');
-    for (const f of address) {
-      out.push(`- ${severityMark(f)} **${mdText(f.rule)}**: ${mdText(f.message)}`);
-      out.push(`  - frames: ${mdText(framesText(result, f.frames))}${f.displayFilter ? ` · Wireshark filter: ${mdCode(f.displayFilter)}` : ''}`);
-      for (const r of f.remediation) out.push(`  - fix: ${mdCode(r)}`);
-    }
-    out.push('');
-  }
-
-  if (result.services.length > 0) {
+  // As in the table: a service is shown when something judges it (a scheduler, weights, a finding).
+  const balanced = result.services.filter((svc) => svc.scheduler !== undefined || svc.realServers.some((r) => r.weight !== undefined) || result.findings.some((f) => f.service === serviceLabel(svc)));
+  if (balanced.length > 0) {
     out.push('### Balance (new connections per real server)', '');
-    const rows = result.services.flatMap((svc) =>
+    const rows = balanced.flatMap((svc) =>
       svc.realServers.map((r) => [
-        mdText(`${svc.vip}${svc.port !== undefined ? `:${svc.port}` : ''}/${svc.proto}`),
+        mdText(serviceLabel(svc)),
         mdText(svc.scheduler ?? '-'),
         mdText(r.ip ?? r.mac ?? '?'),
         r.weight !== undefined ? String(r.weight) : '-',
@@ -165,8 +168,7 @@ export function formatMarkdown(result: CheckResult, options: MarkdownOptions): s
   const t = result.topology;
   const rows: string[][] = [];
   for (const vip of t.vips) {
-    const port = vip.port !== undefined && vip.port >= 0 ? `:${vip.port}` : ' (every port)';
-    rows.push(['VIP', mdText(`${vip.ip}${port}/${vip.proto}`), '', mdText(vip.source)]);
+    rows.push(['VIP', mdText(vipLabel(vip)), '', mdText(vip.source)]);
   }
   for (const d of t.directors) rows.push(['director', mdText(d.ip ? `${d.mac} (${d.ip})` : d.mac), '', mdText(d.source)]);
   for (const r of t.realServers) rows.push(['real server', mdText(rsText(r)), String(r.flows), mdText(r.source)]);
@@ -178,5 +180,9 @@ export function formatMarkdown(result: CheckResult, options: MarkdownOptions): s
 }
 
 function severityMark(f: Finding): string {
-  return f.severity === 'error' ? '❌ error' : f.severity === 'warning' ? '⚠️ warning' : 'ℹ️ info';
+  return severityWord(f.severity);
+}
+
+function severityWord(s: Finding['severity']): string {
+  return s === 'error' ? '❌ error' : s === 'warning' ? '⚠️ warning' : 'ℹ️ info';
 }

@@ -4,12 +4,13 @@
  * healthy flows and one broken one shows the broken one.
  */
 import Table from 'cli-table3';
-import type { CheckResult, Finding, FlowReport, FrameRef } from '../result/result.js';
+import type { Cause, CheckResult, Finding, FlowReport } from '../result/result.js';
+import { fixBlocks } from '../result/hosts.js';
 import { displayFilter } from '../result/display-filter.js';
 import type { Style } from './style.js';
 import { writeGrid } from './grid.js';
-import { endpoint, frameText, framesText, plural } from './text.js';
-import { serviceLabel } from '../result/service-label.js';
+import { endpoint, frameText, framesText, plural, summaryCounts } from './text.js';
+import { serviceLabel, vipLabel } from '../result/service-label.js';
 
 export interface TableOptions {
   style: Style;
@@ -69,31 +70,19 @@ export function writeTable(result: CheckResult, options: TableOptions, writeLine
   }
   emit('');
 
-  const flowFindings = result.findings.filter((f) => f.flow !== undefined);
-  if (flowFindings.length > 0) {
-    emit(s.bold('Flow findings'));
-    for (const group of byRule(flowFindings)) emit(...flowGroupLines(result, group, s));
-    emit('');
-  }
-  const addressFindings = result.findings.filter((f) => f.flow === undefined && f.service === undefined);
-  if (addressFindings.length > 0) {
-    emit(s.bold('Address findings'));
-    for (const f of addressFindings) emit(...findingLines(result, f, s));
-    emit('');
-  }
-  const serviceFindings = result.findings.filter((f) => f.service !== undefined);
-  if (serviceFindings.length > 0) {
-    emit(s.bold('Scheduling findings'));
-    for (const f of serviceFindings) emit(...findingLines(result, f, s));
-    emit('');
+  if (result.causes.length > 0) {
+    emit(s.bold(`Causes (${result.causes.length}), each with its fix and the findings it explains`));
+    for (const cause of result.causes) {
+      emit(...causeLines(result, cause, s));
+      emit('');
+    }
   }
 
   emit(s.bold('Topology'));
   const t = result.topology;
   if (t.vips.length === 0) emit('  VIP: unknown');
   for (const vip of t.vips) {
-    const port = vip.port !== undefined && vip.port >= 0 ? `:${vip.port}` : ' (every port)';
-    emit(`  VIP       ${vip.ip}${port}/${vip.proto}  [${vip.source}${vip.evidence ? `: ${vip.evidence}` : ''}]`);
+    emit(`  VIP       ${vipLabel(vip)}  [${vip.source}${vip.evidence ? `: ${vip.evidence}` : ''}]`);
   }
   for (const d of t.directors) {
     emit(`  director  ${d.mac}${d.ip ? ` (${d.ip})` : ''}  [${d.source}${d.evidence ? `: ${d.evidence}` : ''}]`);
@@ -106,9 +95,14 @@ export function writeTable(result: CheckResult, options: TableOptions, writeLine
   for (const n of t.notes) emit(s.yellow(`  note: ${n}`));
   emit('');
 
-  if (result.services.length > 0) {
+  // Without a scheduler or weights nothing is judged: the table is shown when asked for
+  // (--all-flows), or for a service that has them or a finding.
+  const balanced = result.services.filter(
+    (svc) => options.allFlows || svc.scheduler !== undefined || svc.realServers.some((r) => r.weight !== undefined) || result.findings.some((f) => f.service === serviceLabel(svc)),
+  );
+  if (balanced.length > 0) {
     emit(s.bold('Balance (new connections per real server)'));
-    for (const svc of result.services) {
+    for (const svc of balanced) {
       const sched = svc.scheduler ? `${svc.scheduler}${svc.persistence !== undefined ? ` persistent ${svc.persistence}` : ''}` : 'scheduler not given';
       const verdict =
         svc.verdict === 'fail' ? s.red('✗ fail') : svc.verdict === 'warning' ? s.yellow('! warning') : svc.verdict === 'pass' ? s.green('✓ pass') : 'observed';
@@ -140,14 +134,8 @@ export function writeTable(result: CheckResult, options: TableOptions, writeLine
     emit('');
   }
 
-  const sev = result.summary.findingsBySeverity;
-  const weirds = Object.values(result.summary.weirds).reduce((n, x) => n + x, 0);
-  emit(
-    `Summary: ${verdictWord}: ${plural(total, 'flow')} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete), ` +
-      `${plural(sev.error, 'error')}, ${plural(sev.warning, 'warning')}, ${sev.info} info; ` +
-      `${plural(result.summary.frames, 'frame')}${weirds > 0 ? `, ${weirds} malformed or truncated` : ''}`,
-  );
-  }
+  emit(`Summary: ${verdictWord}: ${summaryCounts(result)}`);
+}
 
 /** One flow's cells in the flow table. */
 export function flowTableRow(result: CheckResult, f: FlowReport, s: Style): string[] {
@@ -164,12 +152,13 @@ export function flowTableRow(result: CheckResult, f: FlowReport, s: Style): stri
     .filter((x): x is Finding => x !== undefined)
     .map((x) => `${x.rule}: ${x.frames[0] ? frameText(result, x.frames[0]) : '-'}`);
   if (f.verdict === 'incomplete' && f.incompleteReason) findings.push(s.dim(f.incompleteReason));
+  if (f.note) findings.push(s.dim(f.note));
   return [
     endpoint(f.client),
     endpoint(f.vip),
     f.proto,
     rs,
-    `${p.toDirector + p.bypass} ${p.forwarded} ${p.replies}`,
+    packetsText(p),
     frameText(result, f.firstFrame),
     verdict,
     findings.join('\n'),
@@ -180,34 +169,54 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-function severityMark(f: Finding, s: TableOptions['style']): string {
-  return f.severity === 'error' ? s.red('✗ error') : f.severity === 'warning' ? s.yellow('! warning') : s.dim('i info');
+/** "7 6 5", and what of the first count went straight to a real server: the same words in every reporter. */
+export function packetsText(p: FlowReport['packets']): string {
+  return `${p.toDirector + p.bypass} ${p.forwarded} ${p.replies}${p.bypass > 0 ? ` (${p.bypass} bypass)` : ''}`;
 }
 
-function findingLines(result: CheckResult, f: Finding, s: TableOptions['style']): string[] {
-  const where = f.service !== undefined ? `${f.service}: ` : '';
-  const lines = [`  ${severityMark(f, s)}  ${s.bold(f.rule)}  ${where}${f.message}`];
-  if (f.frames.length > 0) lines.push(`      frames: ${framesText(result, f.frames)}    Wireshark filter: ${f.displayFilter}`);
-  for (const r of f.remediation) lines.push(`      fix: ${r}`);
-  return lines;
-}
 
-/** Many flows usually share one problem: name the rule and its fix once, then each flow. */
-const MAX_FLOWS_PER_RULE = 20;
+/** Many findings share one root cause: name it and its fix once, then what it caused, rule by rule. */
+const MAX_FLOWS_PER_RULE = 5;
+/** A fix names every host and command in the JSON; the terminal shows this many. */
+const MAX_FIX_HOSTS = 20;
+const MAX_FIX_COMMANDS = 20;
 
-function flowGroupLines(result: CheckResult, group: Finding[], s: TableOptions['style']): string[] {
-  const first = group[0]!;
-  const lines = [`  ${severityMark(first, s)}  ${s.bold(first.rule)}  (${plural(group.length, 'flow')})`];
-  for (const f of group.slice(0, MAX_FLOWS_PER_RULE)) {
-    const where = f.flow ? `${endpoint(f.flow.client)} -> ${endpoint(f.flow.vip)}/${f.flow.proto}` : '';
-    const at = f.frames[0] ? `frame ${frameText(result, f.frames[0])}` : '';
-    lines.push(`      ${where}  ${at}: ${f.message}`);
+function causeLines(result: CheckResult, cause: Cause, s: Style): string[] {
+  const mark = cause.severity === 'error' ? s.red('✗ error') : cause.severity === 'warning' ? s.yellow('! warning') : s.dim('i info');
+  const lines = [`  ${mark}  ${s.bold(cause.headline)}`];
+  const blocks = fixBlocks(cause.remediation, MAX_FIX_HOSTS, MAX_FIX_COMMANDS);
+  if (blocks.length > 0) lines.push('    Fix, host by host (each block pastes into a root shell on that host):');
+  for (const b of blocks) {
+    lines.push(`      on ${b.host}:`);
+    for (const l of b.lines) lines.push(l.startsWith('#') ? s.dim(`        ${l}`) : `        ${l}`);
   }
-  if (group.length > MAX_FLOWS_PER_RULE) lines.push(s.dim(`      ... ${group.length - MAX_FLOWS_PER_RULE} more (--format json lists all)`));
-  const firstFrames = group.flatMap((f) => (f.frames[0] ? [f.frames[0]] : []));
-  lines.push(`      Wireshark filter: ${displayFilter(firstFrames)}`);
-  for (const r of first.remediation) lines.push(`      fix: ${r}`);
+  const members = cause.findings.map((i) => result.findings[i]).filter((f): f is Finding => f !== undefined);
+  lines.push(`    Findings (${members.length}):`);
+  for (const group of byRule(members)) {
+    const first = group[0]!;
+    if (first.flow !== undefined) {
+      lines.push(`      ${severityMark(first, s)}  ${s.bold(first.rule)}  (${plural(group.length, 'flow')})`);
+      for (const f of group.slice(0, MAX_FLOWS_PER_RULE)) {
+        const where = f.flow ? `${endpoint(f.flow.client)} -> ${endpoint(f.flow.vip)}/${f.flow.proto}` : '';
+        const at = f.frames[0] ? `frame ${frameText(result, f.frames[0])}` : '';
+        lines.push(`          ${where}  ${at}: ${f.message}`);
+      }
+      if (group.length > MAX_FLOWS_PER_RULE) lines.push(s.dim(`          ... ${group.length - MAX_FLOWS_PER_RULE} more (--format json lists all)`));
+      const firstFrames = group.flatMap((f) => (f.frames[0] ? [f.frames[0]] : []));
+      if (firstFrames.length > 0) lines.push(`          Wireshark filter: ${displayFilter(firstFrames)}`);
+      continue;
+    }
+    for (const f of group) {
+      const where = f.service !== undefined ? `${f.service}: ` : '';
+      lines.push(`      ${severityMark(f, s)}  ${s.bold(f.rule)}  ${where}${f.message}`);
+      if (f.frames.length > 0) lines.push(`          frames: ${framesText(result, f.frames)}    Wireshark filter: ${f.displayFilter}`);
+    }
+  }
   return lines;
+}
+
+function severityMark(f: Finding, s: Style): string {
+  return f.severity === 'error' ? s.red('✗ error') : f.severity === 'warning' ? s.yellow('! warning') : s.dim('i info');
 }
 
 function byRule(findings: Finding[]): Finding[][] {

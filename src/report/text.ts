@@ -18,6 +18,26 @@ export function framesText(result: CheckResult, refs: readonly FrameRef[], max =
   return shown.join(', ') + more;
 }
 
+/**
+ * The verdict's counts in one line, as the table's last line and the CLI's stderr line say it:
+ * "9 flows (0 pass, 9 fail, 0 incomplete), 1 cause: 27 errors, 0 warnings, 0 info; 184 frames".
+ */
+export function summaryCounts(result: CheckResult): string {
+  const v = result.summary.flowsByVerdict;
+  const sev = result.summary.findingsBySeverity;
+  const weirds = Object.values(result.summary.weirds).reduce((n, x) => n + x, 0);
+  return (
+    `${plural(result.summary.flows, 'flow')} (${v.pass} pass, ${v.fail} fail, ${v.incomplete} incomplete), ` +
+    `${result.causes.length > 0 ? `${plural(result.causes.length, 'cause')}: ` : ''}${plural(sev.error, 'error')}, ${plural(sev.warning, 'warning')}, ${sev.info} info; ` +
+    `${plural(result.summary.frames, 'frame')}${weirds > 0 ? `, ${weirds} malformed or truncated` : ''}`
+  );
+}
+
+/** The verdict as one word: PASS, FAIL, NO TRAFFIC. */
+export function verdictWord(result: CheckResult): string {
+  return result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'NO TRAFFIC';
+}
+
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { CheckResult } from '../result/result.js';
 import type { GivenTopology } from '../topology/topology.js';
+import { vipLabel } from '../result/service-label.js';
 
 export function topologyFromResult(result: CheckResult): GivenTopology {
   const t = result.topology;
@@ -23,8 +24,7 @@ export function describeTopology(result: CheckResult): string {
   const t = result.topology;
   const lines: string[] = [];
   for (const v of t.vips) {
-    const port = v.port !== undefined && v.port >= 0 ? `:${v.port}` : ' (every port)';
-    lines.push(`VIP          ${v.ip}${port}/${v.proto}  [${v.source}${v.evidence ? `: ${v.evidence}` : ''}]`);
+    lines.push(`VIP          ${vipLabel(v)}  [${v.source}${v.evidence ? `: ${v.evidence}` : ''}]`);
   }
   for (const d of t.directors) lines.push(`director     ${d.mac}${d.ip ? ` (${d.ip})` : ''}  [${d.source}${d.evidence ? `: ${d.evidence}` : ''}]`);
   for (const r of t.realServers) lines.push(`real server  ${r.ip ?? '?'} ${r.mac ?? ''}  [${r.source}${r.evidence ? `: ${r.evidence}` : ''}]`);

@@ -5,7 +5,7 @@
  */
 import type { L4Proto } from '../topology/topology.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Severity = 'error' | 'warning' | 'info';
 export type FlowVerdict = 'pass' | 'fail' | 'incomplete';
@@ -46,10 +46,62 @@ export interface Finding {
   mac?: string;
   /** Virtual service concerned, for scheduling rules ("192.168.188.120:80/tcp", "fwmark 1/tcp"). */
   service?: string;
-  /** What to change: one or more lines (sysctl, ip commands...). */
-  remediation: string[];
+  /** What to change for this finding alone, host by host (its cause merges them: see Cause). */
+  remediation: Remediation[];
   /** Wireshark display filter selecting the evidence frames. */
   displayFilter: string;
+  /** Index into CheckResult.causes: the root cause this finding is a consequence of. */
+  cause: number;
+}
+
+/**
+ * A host of the topology, named as the capture shows it: never the VIP. `ip` is the host's own
+ * address (claimed in ARP/ND, or the source of its traffic), absent when the capture does not
+ * show it; `mac` is absent only on captures without MACs (raw IP).
+ */
+export interface HostRef {
+  /** `host`: a host of the segment whose role the capture does not show (an ARP answerer, say). */
+  role: 'director' | 'real-server' | 'client' | 'router' | 'host' | 'capture-point';
+  ip?: string;
+  mac?: string;
+}
+
+/**
+ * One change on one host. Every command is valid as printed for its address family (IPv6 with
+ * `ip -6`, `net.ipv6.conf.*`, `[addr]:port` for ipvsadm); a value the capture cannot show is a
+ * placeholder in words (`<your router's address>`), so that pasting it fails rather than
+ * doing something else.
+ */
+export interface Remediation {
+  /** What kind of change ("rs-arp-sysctls", "vip-on-lo", "route-replies", ...): stable, for tools. */
+  id: string;
+  host: HostRef;
+  /** Shell commands to run on `host`, in order; empty when the change is no command (`manual`). */
+  commands: string[];
+  /** A change no command can make (rebinding a service), in words. */
+  manual?: string;
+  /** The same change kept across reboots: lines of a file (sysctl.d). */
+  persist?: { file: string; lines: string[] };
+  /** What this host did, and what the change stops. */
+  why: string;
+}
+
+/**
+ * One root cause and the findings it explains (a NAT director makes director-l2-only,
+ * reply-direct and reply-src-vip on every flow): reports lead with the cause and its fix, and
+ * list the findings under it. Every finding belongs to exactly one cause.
+ */
+export interface Cause {
+  /** What kind of cause ("nat-director", "rs-claim-vip", ...): stable, for tools. */
+  id: string;
+  /** The highest severity of its findings. */
+  severity: Severity;
+  /** One sentence naming the cause and the hosts it concerns. */
+  headline: string;
+  /** Indices into CheckResult.findings, in order. */
+  findings: number[];
+  /** The fix: every finding's remediation merged per host, each command once. */
+  remediation: Remediation[];
 }
 
 export interface FlowPackets {
@@ -85,6 +137,8 @@ export interface FlowReport {
   verdict: FlowVerdict;
   /** Why a flow is incomplete ("no SYN: started before the capture", "still open at end of capture"). */
   incompleteReason?: string;
+  /** What a passing flow's verdict does not cover: "replies not visible here" (the director's port). */
+  note?: string;
   /** Indices into CheckResult.findings. */
   findings: number[];
 }
@@ -166,6 +220,8 @@ export interface CheckResult {
   captures: CaptureInfo[];
   topology: TopologyReport;
   flows: FlowReport[];
+  /** Root causes, most severe first: each finding's `cause` points here. */
+  causes: Cause[];
   findings: Finding[];
   timeline: TimelineEvent[];
   /** Scheduling per virtual service (see "Is it balanced as configured?"). */

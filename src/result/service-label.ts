@@ -7,6 +7,12 @@ export function serviceLabel(v: Pick<ServiceBalanceView, 'vip' | 'port' | 'proto
   return `${host}${v.port !== undefined ? `:${v.port}` : ''}/${v.proto}`;
 }
 
+/** A VIP of the topology: "192.168.188.120:80/tcp", "[2001:db8::120]:80/tcp", "192.168.188.120 (every port)/tcp". */
+export function vipLabel(v: { ip: string; port?: number; proto: string }): string {
+  if (v.port === undefined || v.port < 0) return `${v.ip} (every port)/${v.proto}`;
+  return `${v.ip.includes(':') ? `[${v.ip}]` : v.ip}:${v.port}/${v.proto}`;
+}
+
 /** The service as ipvsadm selects it: "-t 192.168.188.120:80", "-u [2001:db8::120]:53", "-f 1". */
 export function ipvsadmTarget(v: Pick<ServiceBalanceView, 'vip' | 'port' | 'proto' | 'fwmark'>): string {
   if (v.fwmark !== undefined) return `-f ${v.fwmark}`;

@@ -3,7 +3,7 @@
  * of address claims. Built by the analyzer at judgement time from its compact per-flow state,
  * so rules deal in roles ("forwarded copy", "reply") and never in raw frames.
  */
-import type { FrameRef, Endpoint } from './result.js';
+import type { FrameRef, Endpoint, HostRef } from './result.js';
 import type { L4Proto } from '../topology/topology.js';
 
 /** How long a real server gets to answer before silence counts as no answer. */
@@ -155,6 +155,20 @@ export interface AnalysisView {
   isRealServerMac(mac: string | undefined): boolean;
   realServerIp(mac: string): string | undefined;
   isVip(ip: string): boolean;
+  /**
+   * The host behind a MAC as the topology knows it: its role and its own address of the given
+   * family (claimed in ARP/ND; `ip` when the caller knows it better), never a VIP.
+   */
+  host(mac: string | undefined, family: 4 | 6, ip?: string): HostRef;
+  /**
+   * Where a client's frames enter the LVS segment: the client itself, or the router it sits
+   * behind (named by the router's own address when the capture shows one).
+   */
+  clientGateway(clientIp: string, senderMac: string | undefined): HostRef;
+  /** The directors, as hosts. */
+  directorHosts(family: 4 | 6): HostRef[];
+  /** The real servers, as hosts. */
+  realServerHosts(family: 4 | 6): HostRef[];
   /** Canonical text of the VIP addresses. */
   vips: readonly string[];
   /** Describe a frame for messages: "frame 12" or "rs1.pcap frame 12". */

@@ -4,7 +4,7 @@
  * for the analysis events it needs. Rules never build sentences or touch output: they report
  * a message id with data, and the reporters fill the template.
  */
-import type { FrameRef, Severity } from '../result/result.js';
+import type { FrameRef, Remediation, Severity } from '../result/result.js';
 import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../result/views.js';
 
 export type RuleKind = 'flow' | 'address' | 'service';
@@ -14,7 +14,10 @@ export interface RuleMeta {
   summary: string;
   /** Why LVS-DR needs it: what goes wrong on a real network when it is violated. */
   rationale: string;
-  /** What to change, one line each; `{name}` placeholders are filled from the finding's data. */
+  /**
+   * What to change, in general, one line each (`lvs-pcap explain`, the README); `<name>` stands
+   * for a value a report fills in. A finding carries its own fix as data (ReportDescriptor).
+   */
   remediation: string[];
   /** What the rule needs to see in a capture, and what it does when it cannot (observability). */
   observability: string;
@@ -31,6 +34,8 @@ export interface ReportDescriptor<M extends string> {
   mac?: string;
   /** The virtual service concerned (scheduling rules), as serviceLabel() names it. */
   service?: string;
+  /** The fix for this finding: each change on the host that must make it. */
+  remediation: Remediation[];
   /** Overrides the rule's default severity for this report (e.g. info for a benign case). */
   severity?: Severity;
   /**
@@ -72,10 +77,16 @@ export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
   return rule;
 }
 
-/** Fills `{name}` placeholders; unknown names stay visible rather than silently vanishing. */
+/**
+ * Fills `{name}` placeholders, and `{name|one|many}` with `one` when data[name] is 1, `many`
+ * otherwise (so data holds only facts, no plural endings). Unknown names stay visible rather
+ * than silently vanishing.
+ */
 export function fillTemplate(template: string, data: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}/g, (whole, name: string, one: string | undefined, many: string | undefined) => {
     const value = data[name];
-    return value === undefined ? whole : String(value);
+    if (value === undefined) return whole;
+    if (one !== undefined && many !== undefined) return Number(value) === 1 ? one : many;
+    return String(value);
   });
 }

@@ -1,5 +1,7 @@
 import { defineRule } from './define.js';
-import type { DuplicateAnswerView } from '../result/views.js';
+import { arpSysctls, flushVipNeighbour, unknownV6, vip6ToLo } from './fixes.js';
+import type { HostRef, Remediation } from '../result/result.js';
+import type { AddressView, AnalysisView, DuplicateAnswerView } from '../result/views.js';
 
 /**
  * One ARP request (or Neighbor Solicitation) answered by several MACs: a duplicate address in
@@ -14,8 +16,8 @@ export default defineRule({
     rationale:
       "When several hosts answer for one address, every host that asks binds it to whichever answer it keeps (Linux keeps the first inside its ARP locktime): which one depends on delivery order alone. For a DR VIP the other answers come from real servers with arp_ignore=0 (IPv6: the VIP on a real server's eth0 instead of lo), and every client that kept one sends all its connections straight to that real server: balancing silently stops and the director never sees them.",
     remediation: [
-      'On each real server that answered: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (IPv6: move the VIP from eth0 to lo)',
-      'Then flush the entry on the clients (or wait for it to expire): ip neigh flush to {ip}',
+      'On each real server that answered: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2; IPv6: the VIP on lo only (ip -6 addr flush to {ip}/128; ip -6 addr replace {ip}/128 dev lo)',
+      'Then, on each host that asked: ip neigh flush to {ip} (IPv6: ip -6 neigh flush to {ip}), or wait for the entry to expire',
     ],
     observability: 'needs the request and its answers: a mirror port, or the requester\'s port (which receives every answer)',
   },
@@ -49,6 +51,7 @@ export default defineRule({
               requests: events.length,
             },
             frames,
+            remediation: fixes(context.analysis, address),
             // For a VIP this is the DR failure itself; another address answered twice may be a
             // router's proxy ARP, worth knowing but not the LVS's fault.
             ...(address.isVip ? { certain: true } : { severity: 'warning' as const }),
@@ -68,4 +71,49 @@ function requestText(e: DuplicateAnswerView, family: 4 | 6, label: (f: { capture
 function keptText(e: DuplicateAnswerView, label: (f: { capture: number; frame: number }) => string): string {
   if (!e.kept) return 'the requester sent nothing to it afterwards';
   return `the requester kept ${e.kept.mac} (its next frame there, ${label(e.kept.frame)}, went to it)`;
+}
+
+/**
+ * For a VIP: every answer but the director's comes from a host that carries the VIP without
+ * keeping quiet about it, and every host that asked may have kept such an answer.
+ */
+function fixes(a: AnalysisView, address: AddressView): Remediation[] {
+  const family = address.family;
+  if (!address.isVip) {
+    const hosts = [...new Set(address.duplicateAnswers.flatMap((e) => e.answers.map((x) => x.mac)))];
+    return hosts.map((mac) => ({
+      id: 'duplicate-owner',
+      host: a.host(mac, family),
+      commands: [],
+      manual: `find out why it answers for ${address.ip} (ip addr show; a proxy ARP setting) and keep one owner of the address`,
+      why: `it answered for ${address.ip} along with ${hosts.length - 1} other ${hosts.length === 2 ? 'host' : 'hosts'}`,
+    }));
+  }
+  const out: Remediation[] = [];
+  const seen = new Set<string>();
+  for (const e of address.duplicateAnswers) {
+    for (const answer of e.answers) {
+      if (answer.role === 'director' || seen.has(answer.mac)) continue;
+      seen.add(answer.mac);
+      const found = a.host(answer.mac, family);
+      // Whoever answers for the VIP besides the director carries it: a real server, when the
+      // capture shows which one the director is; otherwise a host of unknown role.
+      const rs: HostRef = found.role === 'client' ? { ...found, role: 'host' } : found;
+      const frame = a.frameLabel(answer.frame);
+      out.push(
+        family === 4
+          ? arpSysctls(rs, `it answers ARP requests for ${address.ip} (${frame}) along with ${rs.role === 'host' ? 'other hosts (on the director, which owns the VIP on its interface, these settings change nothing)' : 'the director'}`)
+          : rs.role === 'host'
+            ? unknownV6(rs, address.ip, frame)
+            : vip6ToLo(rs, address.ip, `it answers Neighbor Solicitations for ${address.ip} (${frame}) along with the director`),
+      );
+    }
+  }
+  for (const e of address.duplicateAnswers) {
+    if (seen.has(`requester ${e.requester.mac}`)) continue;
+    seen.add(`requester ${e.requester.mac}`);
+    const kept = e.kept ? `it kept ${e.kept.mac}'s answer` : 'it may have kept any of the answers';
+    out.push(flushVipNeighbour(a.host(e.requester.mac, family, e.requester.ip), address.ip, `it asked for ${address.ip} and got several answers; ${kept}: flushed, its next packet asks again`));
+  }
+  return out;
 }

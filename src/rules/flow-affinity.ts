@@ -31,6 +31,7 @@ export default defineRule({
           const ip = context.analysis.realServerIp(mac);
           return ip ? `${ip} (${mac})` : mac;
         };
+        const director = context.analysis.host(first.srcMac, flow.vip.ip.includes(':') ? 6 : 4);
         context.report({
           messageId: 'split',
           data: {
@@ -41,6 +42,16 @@ export default defineRule({
             otherFrame: other.first.frame,
           },
           frames: [other.first, first.first],
+          remediation: [
+            {
+              id: 'schedule-per-connection',
+              host: director,
+              commands: [],
+              manual:
+                'make the director keep every packet of a connection on one real server: IPVS does (ipvsadm, keepalived); an nftables or eBPF balancer must hash the connection (ip saddr . tcp sport), never count packets (numgen)',
+              why: `it sent the packets of one connection to ${macs.length} real servers; the ones that did not see its start answer with RST`,
+            },
+          ],
         });
       },
     };

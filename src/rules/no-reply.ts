@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { arpSysctls, vipOnLo } from './fixes.js';
 import type { FlowView } from '../result/views.js';
 
 /** A forwarded connection must be answered by the real server. */
@@ -11,15 +12,15 @@ export default defineRule({
     rationale:
       'A real server that receives packets for the VIP but does not own it (VIP missing on lo) drops them silently; one whose service is down answers RST (which counts as an answer). Silence after forwarding is what clients experience as timeouts on a share of their connections.',
     remediation: [
-      'On {rsIp}: ip addr add {vip}/32 dev lo, and keep it across reboots',
-      'On {rsIp}: check the service listens on the VIP and port {port} (ss -lnt / ss -lnu) and that no firewall drops it',
+      'On the silent real server: the VIP on lo (ip addr replace {vip}/32 dev lo; IPv6: ip -6 addr replace {vip}/128 dev lo), after arp_ignore=1 and arp_announce=2, and kept across reboots',
+      'If it has the VIP: the service must listen on the VIP and port {port} (ss -lnt / ss -lnu), and no firewall may drop it',
     ],
     observability:
       "needs the replies of the chosen real server (a mirror port, that RS's port, or the client's), or the client retransmitting a request the director had forwarded: that shows the silence from any vantage point, the director's own included, and also at the very end of a capture",
   },
   messages: {
-    silent: 'forwarded to {rs} ({packets} packet{s}) and never answered',
-    retransmitted: 'forwarded to {rs} ({packets} packet{s}) and never answered: the client retransmitted {retransmissions} time{rs_s} what the director had forwarded',
+    silent: 'forwarded to {rs} ({packets} {packets|packet|packets}) and never answered',
+    retransmitted: 'forwarded to {rs} ({packets} {packets|packet|packets}) and never answered: the client retransmitted {retransmissions} {retransmissions|time|times} what the director had forwarded',
   },
   create(context) {
     return {
@@ -34,20 +35,26 @@ export default defineRule({
         const data = {
           rs: rsIp ? `${rsIp} (${first.dstMac})` : (first.dstMac ?? 'the real server'),
           packets,
-          s: packets === 1 ? '' : 's',
-          rsIp: rsIp ?? 'the real server',
+          ...(rsIp !== undefined ? { rsIp } : {}),
           vip: flow.vip.ip,
           port: flow.vip.port,
         };
+        const family = flow.vip.ip.includes(':') ? 6 : 4;
+        const rs = context.analysis.host(first.dstMac, family, rsIp);
+        // Silence, not an RST: the host dropped the packets, as one does that does not own
+        // their destination (no VIP on lo). A service down would have answered RST or ICMP.
+        const why = `it received what the director forwarded to ${flow.vip.ip} and never answered: a real server without the VIP drops such packets silently`;
+        const remediation = family === 4 ? [arpSysctls(rs, 'with the VIP on lo it must neither answer ARP for it nor announce it'), vipOnLo(rs, flow.vip.ip, why)] : [vipOnLo(rs, flow.vip.ip, why)];
         if (retransmitted === 0) {
-          context.report({ messageId: 'silent', data, frames: [first.first] });
+          context.report({ messageId: 'silent', data, frames: [first.first], remediation });
           return;
         }
         context.report({
           messageId: 'retransmitted',
-          data: { ...data, retransmissions: retransmitted, rs_s: retransmitted === 1 ? '' : 's' },
+          data: { ...data, retransmissions: retransmitted },
           frames: [first.first],
           certain: true,
+          remediation,
         });
       },
     };

@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { ipvsService, SYSCTL_FILE } from './fixes.js';
 
 /** A client packet that reached the director must come out again as a copy. */
 export default defineRule({
@@ -10,13 +11,13 @@ export default defineRule({
     rationale:
       "A packet the director swallows never reaches a real server: the client retransmits and the connection times out. IPVS drops packets of connections whose real server was removed, and a packet that matches no virtual service reaches the director's own stack (which answers RST from the VIP).",
     remediation: [
-      'Check the virtual service exists and has real servers: ipvsadm -Ln -t {vip}:{port}',
-      'Check the director has not dropped it: ipvsadm -Lnc (connection table), nft list ruleset, and the kernel log',
+      'Packets of a connection the director had forwarded: its real server was removed or is unavailable; sysctl -w net.ipv4.vs.expire_nodest_conn=1 makes IPVS drop such a connection at once (the client gets an RST from the director), and drain a real server (weight 0) before removing it',
+      'Packets the director never forwarded: give the virtual service real servers (ipvsadm -Ln -t {vip}:{port} lists them), and look for what drops them: nft list ruleset, the kernel log',
     ],
     observability: "needs the director's egress: a mirror port or a capture on the director",
   },
   messages: {
-    dropped: '{count} client packet{s} to the director {were} not forwarded to any real server (first: frame {frame})',
+    dropped: '{count} client {count|packet|packets} to the director {count|was|were} not forwarded to any real server (first: frame {frame})',
   },
   create(context) {
     return {
@@ -30,10 +31,32 @@ export default defineRule({
           if (first === null || leg.firstUncopied.frame < first.frame) first = leg.firstUncopied;
         }
         if (first === null) return;
+        const director = context.analysis.host(flow.toDirector[0]?.dstMac, flow.vip.ip.includes(':') ? 6 : 4);
+        const service = ipvsService(flow.vip.ip, flow.vip.port, flow.proto);
+        // Forwarded before, dropped after: IPVS keeps a connection whose real server went away
+        // (ipvsadm -d, or a failed health check without inhibit) and drops its packets.
+        const stopped = flow.forwarded.length > 0;
         context.report({
           messageId: 'dropped',
-          data: { count, s: count === 1 ? '' : 's', were: count === 1 ? 'was' : 'were', frame: first.frame, vip: flow.vip.ip, port: flow.vip.port },
+          data: { count, frame: first.frame, vip: flow.vip.ip, port: flow.vip.port },
           frames: [first],
+          remediation: [
+            stopped
+              ? {
+                  id: 'expire-nodest-conn',
+                  host: director,
+                  commands: ['sysctl -w net.ipv4.vs.expire_nodest_conn=1'],
+                  persist: { file: SYSCTL_FILE, lines: ['net.ipv4.vs.expire_nodest_conn = 1'] },
+                  why: `it forwarded this connection, then dropped the rest of it: its real server was removed (ipvsadm -d) or is unavailable; with expire_nodest_conn=1 IPVS ends such connections at once instead of dropping their packets until they time out. Drain a real server (ipvsadm -e ... -w 0) before removing it`,
+                }
+              : {
+                  id: 'service-drops',
+                  host: director,
+                  commands: [],
+                  manual: `find why the director forwards nothing of it: the virtual service and its real servers (ipvsadm -Ln ${service}), firewall rules (nft list ruleset), the kernel log`,
+                  why: 'client packets reached it and none was forwarded to a real server',
+                },
+          ],
         });
       },
     };

@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { reassertService } from './fixes.js';
 import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
 import { clientNetwork } from './scheduling.js';
 
@@ -46,6 +47,9 @@ export default defineRule({
                 },
                 frames: [c.frame],
                 service,
+                remediation: context.analysis
+                  .directorHosts(v.vip.includes(':') ? 6 : 4)
+                  .map((d) => reassertService(d, v, `it sent a client within the persistence timeout (${v.persistence} s) to another real server: the service in force is not persistent as configured, or its templates were lost (a backup director without --sync)`)),
               });
             }
             last.set(net, { time: c.time, rs: c.rsMac });

@@ -1,5 +1,6 @@
 import { defineRule } from './define.js';
 import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
+import { setWeight } from './fixes.js';
 
 /** Weight 0 takes a real server out of scheduling: existing connections continue, no new ones. */
 export default defineRule({
@@ -17,7 +18,7 @@ export default defineRule({
     observability: 'needs the new connections and which RS got each, to the end of the capture',
   },
   messages: {
-    scheduled: 'real server {rs} has weight 0 but received {count} new connection{s} at the end of the capture (first: frame {frame})',
+    scheduled: 'real server {rs} has weight 0 but received {count} new {count|connection|connections} at the end of the capture (first: frame {frame})',
   },
   create(context) {
     return {
@@ -41,10 +42,16 @@ export default defineRule({
             const service = serviceLabel(v);
             context.report({
               messageId: 'scheduled',
-              data: { rs: rs.ip ?? rs.mac, count: late.length, s: late.length === 1 ? '' : 's', frame: late[0]!.frame.frame, service, target: ipvsadmTarget(v) },
+              data: { rs: rs.ip ?? rs.mac, count: late.length, frame: late[0]!.frame.frame, service, target: ipvsadmTarget(v) },
               frames: late.map((c) => c.frame),
               mac: rs.mac,
               service,
+              remediation:
+                rs.ip === undefined
+                  ? []
+                  : context.analysis.directorHosts(v.vip.includes(':') ? 6 : 4).map((d) =>
+                      setWeight(d, v, rs.ip!, 0, `it still schedules new connections to ${rs.ip}, whose weight is 0 in the configuration given; if keepalived manages it, set weight 0 (or inhibit_on_failure) in its configuration instead: it rewrites the table`),
+                    ),
             });
           }
         }

@@ -1,5 +1,6 @@
 import { defineRule } from './define.js';
 import { reportRealServerClaims } from './rs-claims.js';
+import { arpSysctls } from './fixes.js';
 
 /** arp_ignore=1 keeps a real server from answering ARP for an address configured on lo. */
 export default defineRule({
@@ -11,18 +12,20 @@ export default defineRule({
     rationale:
       'With arp_ignore=0 (the default) Linux answers ARP for any local address, including the VIP on lo. The requester keeps the first answer it gets; if that is a real server, all of that client\'s connections bypass the director until the entry expires.',
     remediation: [
-      'On {rsIp}: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.lo.arp_ignore=1',
-      'Persist it: echo -e "net.ipv4.conf.all.arp_ignore = 1\\nnet.ipv4.conf.lo.arp_ignore = 1" > /etc/sysctl.d/90-lvs-dr.conf',
+      'On every real server: sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 (the kernel applies the larger of all and the interface value)',
+      'Persist it: net.ipv4.conf.all.arp_ignore = 1 and net.ipv4.conf.all.arp_announce = 2 in /etc/sysctl.d/90-lvs-dr.conf',
     ],
     observability: 'needs the ARP replies: a mirror port, the RS port, or the requester\'s port',
   },
   messages: {
-    answered: 'real server {rs} answered ARP for the VIP {vip} ({count} repl{ies}, first: frame {frame})',
+    answered: 'real server {rs} answered ARP for the VIP {vip} ({count} {count|reply|replies}, first: frame {frame})',
   },
   create(context) {
     return {
       addresses(addresses) {
-        reportRealServerClaims(context, addresses, ['arp-reply'], 'answered', (n) => (n === 1 ? 'y' : 'ies'));
+        reportRealServerClaims(context, addresses, ['arp-reply'], 'answered', (rs, vip, first) => [
+          arpSysctls(rs, `it answers ARP requests for ${vip} (${first}): arp_ignore=0, the default, answers for any local address, the VIP on lo included`),
+        ]);
       },
     };
   },

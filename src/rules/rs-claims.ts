@@ -3,6 +3,7 @@
  * every frame in which it claimed the VIP with one of the given kinds.
  */
 import type { RuleContext } from './define.js';
+import type { HostRef, Remediation } from '../result/result.js';
 import type { AddressView, ClaimKind } from '../result/views.js';
 
 export function reportRealServerClaims<M extends string>(
@@ -10,7 +11,7 @@ export function reportRealServerClaims<M extends string>(
   addresses: readonly AddressView[],
   kinds: readonly ClaimKind[],
   messageId: M,
-  plural: (n: number) => string,
+  fix: (rs: HostRef, vip: string, firstFrame: string) => Remediation[],
 ): void {
   for (const address of addresses) {
     if (!address.isVip) continue;
@@ -29,15 +30,14 @@ export function reportRealServerClaims<M extends string>(
         messageId,
         data: {
           rs: rsIp ? `${rsIp} (${mac})` : mac,
-          rsIp: rsIp ?? mac,
+          ...(rsIp !== undefined ? { rsIp } : {}),
           vip: address.ip,
           count: events.length,
           frame: first.frame.frame,
-          s: plural(events.length),
-          ies: plural(events.length),
         },
         frames: events.map((e) => e.frame),
         mac,
+        remediation: fix(context.analysis.host(mac, address.family, rsIp), address.ip, context.analysis.frameLabel(first.frame)),
       });
     }
   }

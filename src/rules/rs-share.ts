@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { reassertService } from './fixes.js';
 import { ipvsadmTarget, serviceLabel } from '../result/service-label.js';
 import { chiSquare, MIN_CONNECTIONS } from '../infer/stats.js';
 import { expectedShares, templates } from './scheduling.js';
@@ -59,6 +60,7 @@ export default defineRule({
           }
           if (!wrong) continue;
           const service = serviceLabel(v);
+          const why = `its new connections for ${service} are not shared as the configuration given says (${v.scheduler} ${judged.map((r) => weightOf(r.weight ?? 1)).join(':')}): the table in force differs; this writes the given one again (if keepalived manages it, reload keepalived instead)`;
           context.report({
             messageId: 'mismatch',
             data: {
@@ -72,6 +74,7 @@ export default defineRule({
             },
             frames: [],
             service,
+            remediation: context.analysis.directorHosts(v.vip.includes(':') ? 6 : 4).map((d) => reassertService(d, v, why)),
           });
         }
       },

@@ -10,7 +10,7 @@ export default defineRule({
     summary: 'reports when another director MAC takes over the VIP (failover)',
     rationale:
       'keepalived announces a takeover with gratuitous ARP; clients switch to the new MAC at once. Knowing when it happened explains connections reset or stalled around that time.',
-    remediation: ['Nothing to fix if the failover was expected; otherwise check keepalived logs on both directors around {time}'],
+    remediation: ['Nothing to fix if the failover was expected; otherwise read keepalived\'s log on both directors around the takeover: journalctl -u keepalived --since @<seconds> --until @<seconds>'],
     observability: 'needs the gratuitous ARP (broadcast): any vantage point on the segment',
   },
   messages: {
@@ -36,6 +36,15 @@ export default defineRule({
               },
               frames: [ch.event.frame],
               mac: ch.to,
+              remediation: [ch.from, ch.to].map((mac) => {
+                const t = Math.floor(ch.event.time);
+                return {
+                  id: 'read-keepalived-log',
+                  host: context.analysis.host(mac, address.family),
+                  commands: [`journalctl -u keepalived --since @${t - 60} --until @${t + 60}`],
+                  why: `${address.ip} moved from ${ch.from} to ${ch.to} at ${new Date(ch.event.time * 1000).toISOString()}: nothing to fix if the failover was expected; its log says why it happened`,
+                };
+              }),
             });
           }
         }

@@ -36,12 +36,22 @@ export default defineRule({
           // Part of the director's table, with other parts reached: the topology notes say so.
           if (!s.asserted && reachedAny) continue;
           {
+            const v = context.analysis.vantage;
             context.report({
               messageId: context.analysis.destinations.length > 0 ? 'unreached' : 'unreachedEmpty',
               data,
               frames: [],
               service,
               certain: true,
+              remediation: [
+                {
+                  id: 'capture-the-vip',
+                  host: { role: 'capture-point', ...(v.hostMac !== undefined ? { mac: v.hostMac } : {}) },
+                  commands: [],
+                  manual: `check the VIP given (the capture carries traffic to ${data.destinations}), and capture where its traffic passes, with a filter that keeps it (tcpdump -w FILE 'host ${s.vip}')`,
+                  why: `no flow of the capture reached ${service}: a check of it proves nothing`,
+                },
+              ],
             });
           }
         }

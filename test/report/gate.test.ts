@@ -4,7 +4,7 @@ import { failsGate, gate } from '../../src/report/gate.js';
 import { flow, result } from './support.js';
 
 function finding(severity: Finding['severity']): Finding {
-  return { rule: 'r', severity, messageId: 'm', message: 'x', data: {}, frames: [{ capture: 0, frame: 3 }], remediation: [], displayFilter: 'frame.number == 3' };
+  return { rule: 'r', severity, messageId: 'm', message: 'x', data: {}, frames: [{ capture: 0, frame: 3 }], remediation: [], displayFilter: 'frame.number == 3', cause: 0 };
 }
 
 describe('gate', () => {

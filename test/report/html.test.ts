@@ -21,8 +21,9 @@ function finding(overrides: Partial<Finding> = {}): Finding {
     data: {},
     frames: [{ capture: 0, frame: 3 }],
     flow: { client: { ip: '10.0.0.1', port: 40000 }, vip: { ip: '10.0.0.100', port: 80 }, proto: 'tcp' },
-    remediation: ['ip route replace default via 10.0.0.254'],
+    remediation: [{ id: 'route-replies', host: { role: 'real-server', ip: '10.0.0.11', mac: '02:00:00:00:00:11' }, commands: ['ip route replace default via 10.0.0.254'], why: 'its replies go to the director' }],
     displayFilter: 'frame.number == 3',
+    cause: 0,
     ...overrides,
   };
 }
@@ -69,7 +70,11 @@ describe('formatHtml', () => {
     expect(html.match(/<article class="ladder"/g)).toHaveLength(failing.length);
     const first = r.findings[failing[0]!.findings[0]!]!;
     expect(html).toContain(`<code class="filter">${esc(first.displayFilter)}</code> <button type="button" class="copy" data-copy="${esc(first.displayFilter)}">`);
-    expect(html).toContain(`<code>${esc(first.remediation[0]!)}</code>`);
+    // The fix, host by host, as a block to paste (with a Copy button), under the cause and under the finding.
+    const fix = first.remediation[0]!;
+    expect(html).toContain(`<p class="fixhost">on <b>${esc(`director ${fix.host.ip} (${fix.host.mac})`)}</b>:`);
+    expect(html).toContain(`${esc(`# ${fix.why}`)}\n${esc(fix.commands[0]!)}`);
+    expect(html).toContain(`<article class="cause error" id="cause-0"><h3><span class="sev">✗ error</span> ${esc(r.causes[0]!.headline)}</h3>`);
     // The director's NAT copy continues the client's packet on the same row.
     expect(html).toContain('class="arrow copy"');
     expect(html).toMatch(/<g class="pkt bad" data-bad="1">/);
@@ -105,7 +110,7 @@ describe('formatHtml', () => {
     const evil = '<script>alert(1)</script>"\'&';
     const r = result({
       flows: [flow({ verdict: 'fail', findings: [0] })],
-      findings: [finding({ message: evil, displayFilter: evil, remediation: [evil] })],
+      findings: [finding({ message: evil, displayFilter: evil, remediation: [{ id: evil, host: { role: 'client', ip: evil }, commands: [evil], manual: evil, why: evil }] })],
     });
     r.captures[0]!.path = evil;
     r.topology.notes = [evil];

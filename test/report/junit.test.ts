@@ -90,7 +90,9 @@ describe('junit reporter on the lab fixtures', () => {
     const first = r.findings.find((f) => f.flow !== undefined)!;
     expect(xml).toMatch(new RegExp(`<failure message="[^"]+" type="${first.rule}">`));
     expect(xml).toContain(`Wireshark filter: ${xmlText(first.displayFilter)}`);
-    expect(xml).toContain(`fix: ${xmlText(first.remediation[0]!)}`);
+    const fix = first.remediation[0]!;
+    expect(xml).toContain(`fix on director ${fix.host.ip} (${fix.host.mac}):\n  # ${xmlText(fix.why)}\n  ${xmlText(fix.commands[0]!)}`);
+    expect(xml).toContain(`cause: ${xmlText(r.causes[first.cause]!.headline)}`);
     expect(xml).toContain(`frames: ${first.frames[0]!.frame}`);
   });
 
@@ -139,8 +141,9 @@ describe('junit reporter, edge cases', () => {
     data: {},
     frames: [{ capture: 1, frame: 7 }],
     flow: { client: { ip: '10.0.0.1', port: 40000 }, vip: { ip: '10.0.0.100', port: 80 }, proto: 'tcp' },
-    remediation: ['echo "x" > /etc/sysctl.d/a & <b>'],
+    remediation: [{ id: 'x', host: { role: 'real-server', ip: nasty }, commands: ['echo "x" > /etc/sysctl.d/a & <b>'], why: nasty }],
     displayFilter: 'frame.number == 7',
+    cause: 0,
   };
   const twoCaptures = (): CheckResult => {
     const base = result({

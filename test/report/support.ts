@@ -57,6 +57,7 @@ export function result(overrides: Partial<CheckResult> = {}): CheckResult {
   for (const f of flows) byVerdict[f.verdict] += 1;
   const bySeverity = { error: 0, warning: 0, info: 0 };
   for (const f of findings) bySeverity[f.severity] += 1;
+  const rules = [...new Set(findings.map((f) => f.rule))];
   return {
     schemaVersion: SCHEMA_VERSION,
     verdict: bySeverity.error > 0 ? 'fail' : flows.length === 0 ? 'no-traffic' : 'pass',
@@ -73,7 +74,13 @@ export function result(overrides: Partial<CheckResult> = {}): CheckResult {
       confidence: 'high',
     },
     flows,
-    findings,
+    // One cause per rule, as the judge makes for findings no shared cause explains.
+    causes: rules.map((rule) => {
+      const members = findings.flatMap((f, i) => (f.rule === rule ? [i] : []));
+      const first = findings[members[0]!]!;
+      return { id: rule, severity: first.severity, headline: first.message, findings: members, remediation: first.remediation };
+    }),
+    findings: findings.map((f) => ({ ...f, cause: rules.indexOf(f.rule) })),
     timeline: [],
     services: [],
     summary: {

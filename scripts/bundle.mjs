@@ -15,8 +15,24 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * yargs' ES module build lays out --help with cliui's ES module build, whose wrap cuts text
+ * every N characters, in the middle of words ("fin/dings"); cliui's CommonJS build wraps at
+ * spaces (wrap-ansi). The bundle takes the CommonJS one.
+ */
+function cliuiWithWordWrap() {
+  const cjs = createRequire(import.meta.url).resolve('cliui');
+  return {
+    name: 'cliui-word-wrap',
+    setup(b) {
+      b.onResolve({ filter: /^cliui$/ }, () => ({ path: cjs }));
+    },
+  };
+}
 const BUNDLE = `${root}dist/cli/lvs-pcap.cjs`;
 const CACHE = `${BUNDLE}.cache`;
 const WARM_UP = ['check', `${root}fixtures/healthy/bridge.pcap`];
@@ -32,6 +48,7 @@ await build({
   define: { 'import.meta.url': '__bundle_url' },
   banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  plugins: [cliuiWithWordWrap()],
 });
 
 // The id the cache is checked against (src/cli/code-cache.ts): the bundle's SHA-1, on its last line.

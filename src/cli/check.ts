@@ -8,6 +8,7 @@ import { UsageError } from '../topology/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
 import { FORMATS, isFormat, reporters, type FormatName, type ReportOptions } from '../report/index.js';
 import { colourStyle, plainStyle, wantColour } from '../report/style.js';
+import { endpoint, summaryCounts, verdictWord } from '../report/text.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { writeEvidence } from '../report/evidence.js';
@@ -123,7 +124,7 @@ export function parseGate(args: Pick<CheckArgs, 'failOn' | 'strict' | 'expectRs'
   return { failOn, ...(expectRs !== undefined ? { expectRs } : {}), ...(minFlows !== undefined ? { minFlows } : {}) };
 }
 
-async function readText(path: string, what: string): Promise<{ text: string; source: string }> {
+export async function readText(path: string, what: string): Promise<{ text: string; source: string }> {
   try {
     return { text: await readFile(path, 'utf8'), source: path };
   } catch (err) {
@@ -229,6 +230,9 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   if (toStdout) {
     const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
     writeReport(1, toStdout.format, { ...base, style });
+  } else {
+    // Every report went to a file: the verdict still shows where the command ran.
+    warn(`lvs-pcap: ${verdictWord(result)}: ${summaryCounts(result)} (${outputs.map((o) => `${o.format} in ${o.file ?? '-'}`).join(', ')})`);
   }
   if (args.writeEvidence !== undefined) {
     let summary;
@@ -277,7 +281,7 @@ function progressReporter(paths: readonly string[]): { update: (capture: number,
 function followLine(paths: readonly string[], f: Finding): string {
   const first = f.frames[0];
   const where = first ? (paths.length > 1 ? `${paths[first.capture] ?? '?'}#${first.frame}` : `frame ${first.frame}`) : '-';
-  const flow = f.flow ? ` ${f.flow.client.ip}:${f.flow.client.port} -> ${f.flow.vip.ip}:${f.flow.vip.port}/${f.flow.proto}` : '';
+  const flow = f.flow ? ` ${endpoint(f.flow.client)} -> ${endpoint(f.flow.vip)}/${f.flow.proto}` : '';
   return `${where}: ${f.severity} ${f.rule}${flow}: ${f.message}`;
 }
 

@@ -70,10 +70,23 @@ function explain(id: string): string {
   ].join('\n');
 }
 
+/** The commands, for naming an unknown one. */
+const COMMANDS = ['check', 'topology', 'dump', 'rules', 'explain'];
+
+/** What a command needs that was not given: the message yargs' "Not enough non-option arguments" stands for. */
+function missingPositional(argv: readonly string[]): string {
+  return argv.includes('explain') ? 'explain needs a rule id: lvs-pcap rules lists them' : 'no capture given (a file, or - for stdin)';
+}
+
 async function main(argv: string[]): Promise<number> {
   let status = 0;
   const debug = argv.includes('--debug');
   try {
+    // yargs calls a stray word an "Unknown argument": the first word is a command, or not one.
+    const first = argv.find((a) => !a.startsWith('-'));
+    if (first !== undefined && argv.indexOf(first) === 0 && !COMMANDS.includes(first)) {
+      throw new UsageError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')}; see --help)`);
+    }
     await yargs(argv.map((a) => (a === '-' ? STDIN : a)))
       .scriptName('lvs-pcap')
       .parserConfiguration({ 'camel-case-expansion': false })
@@ -156,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
             .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] already known (repeatable)' })
             .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC already known (repeatable)' })
             .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
+            .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n (services, schedulers, weights)' })
+            .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML) already known, to complete from the capture' })
             .option('output', { alias: 'o', requiresArg: true, type: 'string', describe: 'write the config (YAML) to FILE instead of stdout' }),
         async (a) => {
           status = await runTopology(
@@ -164,6 +179,8 @@ async function main(argv: string[]): Promise<number> {
               vip: list(a.vip),
               directorMac: list(a['director-mac']),
               rs: list(a.rs),
+              ipvsadm: a.ipvsadm === undefined ? undefined : restoreDash(a.ipvsadm),
+              config: a.config === undefined ? undefined : restoreDash(a.config),
               output: a.output === undefined ? undefined : restoreDash(a.output),
             },
             warn,
@@ -200,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
         // yargs' own validation errors (YError) are usage errors like the ones it reports by message.
         if (err && err.name !== 'YError') throw err;
         const text = (msg || err?.message || 'bad arguments')
-          .replace(/^Not enough non-option arguments: got 0, need at least 1$/, 'no capture given (a file, or - for stdin)')
+          .replace(/^Not enough non-option arguments: got 0, need at least 1$/, missingPositional(argv))
           .replace(/^Not enough arguments following: (\S+)$/, (_m, name: string) => `--${name} needs a value`);
         throw new UsageError(`${text} (see --help)`);
       })

@@ -11,17 +11,26 @@ import { describeTopology, topologyFromResult } from '../report/topology-export.
 import { UsageError } from '../topology/usage-error.js';
 import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
+import { readText } from './check.js';
 
 export interface TopologyArgs {
   captures: string[];
   vip: string[];
   directorMac: string[];
   rs: string[];
+  ipvsadm?: string | undefined;
+  config?: string | undefined;
   output: string | undefined;
 }
 
 export async function runTopology(args: TopologyArgs, warn: (line: string) => void): Promise<number> {
-  const given = buildGivenTopology({ vips: args.vip, directorMacs: args.directorMac, rs: args.rs });
+  const given = buildGivenTopology({
+    vips: args.vip,
+    directorMacs: args.directorMac,
+    rs: args.rs,
+    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
+    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
+  });
   const result = await checkCaptures(args.captures, { given, rules: [] });
   warnIssues(result, warn);
   if (unusable(result)) return 2;

@@ -43,7 +43,11 @@ function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string '${v}'`;
+  if (typeof v === 'string') {
+    // One line, however much text a file that is no topology holds.
+    const first = v.split('\n')[0] ?? '';
+    return `the string '${first.length > 40 || first.length < v.length ? `${first.slice(0, 40)}…` : first}'`;
+  }
   return `${typeof v} ${String(v)}`;
 }
 
@@ -208,6 +212,11 @@ export function parseConfig(text: string, sourceName: string): GivenTopology {
   const c = new Check(sourceName);
   const data = load(text, sourceName);
   if (data === null || data === undefined) c.fail('', `empty (expected a mapping with ${TOP_KEYS.join(', ')})`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    // Not a topology at all (another file given by mistake): say where its content starts.
+    const line = text.split('\n').findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#')) + 1;
+    throw new UsageError(`${sourceName}:${Math.max(1, line)}: expected a mapping with ${TOP_KEYS.join(', ')} (YAML or JSON, as lvs-pcap topology writes), got ${describe(data)}`);
+  }
   const top = c.object(data, '', TOP_KEYS);
   const t: GivenTopology = { services: [], directorMacs: [], realServers: [], sources: [`config ${sourceName}`] };
   const seen = new Map<string, number>();

@@ -128,7 +128,7 @@ describe('parseConfig: errors name the file and the path', () => {
     ['realServers:\n  - { ip: 10.0.0.2 }\n  - { ip: 10.0.0.2, mac: 00:0c:29:e4:4d:1f }', 'lvs.yaml: realServers[1]: 10.0.0.2 is already realServers[0]'],
     ['realServers:\n  - 10.0.0.2:80', 'lvs.yaml: realServers[0]: 10.0.0.2:80: a real server is an address without a port'],
     ['realServers:\n  - { ip: 10.0.0.2, mac: ff:ff:ff:ff:ff:ff }', 'lvs.yaml: realServers[0].mac: ff:ff:ff:ff:ff:ff: a multicast/broadcast MAC, not a NIC address'],
-    ['- 10.0.0.1', 'lvs.yaml: expected a mapping (services, directorMacs, realServers), got a list'],
+    ['- 10.0.0.1', 'lvs.yaml:1: expected a mapping with services, directorMacs, realServers (YAML or JSON, as lvs-pcap topology writes), got a list'],
     ['', 'lvs.yaml: empty (expected a mapping with services, directorMacs, realServers)'],
     ['# only a comment\n', 'lvs.yaml: empty (expected a mapping with services, directorMacs, realServers)'],
     ['services:\n  - vip: 10.0.0.1\n  - vip: 10.0.0.2\n    port: 80\nservices: []', 'lvs.yaml:5:1: not valid YAML: Map keys must be unique'],

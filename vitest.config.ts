@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['test/corpus/**'],
     testTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/support/skip-reporter.ts'],
   },
 });

@@ -7,5 +7,6 @@ export default defineConfig({
     include: ['test/corpus/**/*.test.ts'],
     testTimeout: 600_000,
     pool: 'forks',
+    reporters: ['default', './test/support/skip-reporter.ts'],
   },
 });

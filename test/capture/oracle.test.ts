@@ -8,9 +8,7 @@ const root = join(import.meta.dirname, '../../fixtures');
 const files = listFiles(root, (n) => n.endsWith('.pcap'));
 
 describe('classic pcap fixtures agree with pcap-parser', () => {
-  it.skipIf(files.length > 0)('no fixtures/**/*.pcap yet: nothing to compare', () => {
-    console.log(`oracle: no .pcap files under ${root}; skipped`);
-  });
+  if (files.length === 0) it.skip(`nothing to compare (skipped: no .pcap file under ${root})`, () => {});
   it.each(files.map((f) => [f.slice(root.length + 1), f]))('%s', async (_name, path) => {
     const o = await compareWithOracle(path);
     if (o.kind === 'skipped') {

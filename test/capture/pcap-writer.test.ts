@@ -19,6 +19,7 @@ import {
   type PcapFrame,
   type PcapWriterOptions,
 } from '../../src/capture/pcap-writer.js';
+import { orSkipped } from '../support/skip.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pcap-writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -258,7 +259,7 @@ describe('other readers accept the output', () => {
     }
   })();
 
-  it.skipIf(!hasTshark).each(['micro', 'nano'] as const)('tshark reads every frame (%s)', (resolution) => {
+  it.skipIf(!hasTshark).each(['micro', 'nano'] as const)(orSkipped('tshark reads every frame (%s)', hasTshark ? undefined : 'tshark is not installed'), (resolution) => {
     const path = join(tmp, `ts-${resolution}.pcap`);
     writeFileSync(path, encodePcap(frames, { resolution }));
     const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-e', 'frame.time_epoch'], {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
 import type { Finding } from '../../src/result/result.js';
 import { givenFrom, listFixtures } from './fixture-expectations.js';
+import { orSkipped } from '../support/skip.js';
 
 const tshark = spawnSync('tshark', ['--version']).status === 0;
 const FIELDS = [
@@ -62,7 +63,7 @@ function check(f: Finding, row: Row | undefined, proving: boolean): string | nul
   return null;
 }
 
-describe.skipIf(!tshark)('cited frames are the frames tshark shows with those numbers (skipped without tshark)', () => {
+describe.skipIf(!tshark)(orSkipped('cited frames are the frames tshark shows with those numbers', tshark ? undefined : 'tshark is not installed'), () => {
   for (const fx of listFixtures()) {
     it(fx.name, async () => {
       const r = await checkCaptures([fx.capturePath], { given: givenFrom(fx.description) });

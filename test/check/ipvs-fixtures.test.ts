@@ -11,6 +11,7 @@ import { checkCaptures } from '../../src/check/check.js';
 import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
 import { buildGivenTopology } from '../../src/topology/build.js';
 import { actualFindings, expectedFindings, FIXTURES, type FixtureDescription } from './fixture-expectations.js';
+import { orSkipped } from '../support/skip.js';
 
 const IPVS = join(FIXTURES, 'ipvs');
 const SCHEDULING = new Set(['rs-share', 'persistence', 'quiesced-rs']);
@@ -38,7 +39,7 @@ function fixtures(): { name: string; dir: string; base: string; d: IpvsDescripti
 
 const all = fixtures();
 
-describe.skipIf(all.length === 0)('real IPVS scheduling fixtures', () => {
+describe.skipIf(all.length === 0)(orSkipped('real IPVS scheduling fixtures', all.length === 0 ? 'no fixtures/ipvs/*/ capture' : undefined), () => {
   for (const fx of all) {
     const capture = join(fx.dir, fx.d.capture.file);
     const ln = readFileSync(join(fx.dir, `${fx.base}.ipvsadm-Ln.txt`), 'utf8');

@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, cliBuilt } from '../support/cli.js';
+import { orSkipped } from '../support/skip.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = CLI_BIN;
 const dump = (...args: string[]): string => execFileSync(process.execPath, [MAIN, 'dump', ...args], { cwd: ROOT, encoding: 'utf8' });
 
-describe.skipIf(!cliBuilt())('lvs-pcap dump (needs dist: npm test builds it)', () => {
+describe.skipIf(!cliBuilt())(orSkipped('lvs-pcap dump', cliBuilt() ? undefined : 'the CLI bundle is not built (npm test builds it)'), () => {
   const plain = dump('fixtures/healthy/bridge.pcap');
 
   it('prints one JSON object per frame, numbered as Wireshark does', () => {

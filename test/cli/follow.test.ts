@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, cliBuilt } from '../support/cli.js';
 import { DIRECTOR, drConversation, RS1, RS2, T0, VIP, toPcap, type TestFrame } from '../support/packets.js';
+import { orSkipped } from '../support/skip.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = CLI_BIN;
@@ -24,7 +25,7 @@ function capture(): Uint8Array {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!cliBuilt())('check - --follow (needs dist: npm test builds it)', () => {
+describe.skipIf(!cliBuilt())(orSkipped('check - --follow', cliBuilt() ? undefined : 'the CLI bundle is not built (npm test builds it)'), () => {
   it('prints findings while the pipe is still open, then the full report when it closes', async () => {
     const bytes = capture();
     const child = spawn(process.execPath, [MAIN, 'check', '-', '--follow', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, cliBuilt } from '../support/cli.js';
+import { orSkipped } from '../support/skip.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = CLI_BIN;
@@ -19,7 +20,7 @@ function run(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe.skipIf(!built)('forensics from the command line (needs dist: npm test builds it)', () => {
+describe.skipIf(!built)(orSkipped('forensics from the command line', built ? undefined : 'the CLI bundle is not built (npm test builds it)'), () => {
   it('topology writes YAML on stdout and explains on stderr; check --config reads it back', () => {
     const t = run('topology', 'fixtures/healthy/client.pcap');
     expect(t.status).toBe(0);

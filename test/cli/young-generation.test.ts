@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, cliBuilt } from '../support/cli.js';
+import { orSkipped } from '../support/skip.js';
 
 const WORKLOAD = `
   const v8 = require('node:v8');
@@ -41,7 +42,7 @@ function cacheAfterFlag(setFirst: boolean): string {
   return r.stdout;
 }
 
-describe.skipIf(!cliBuilt())('young generation', () => {
+describe.skipIf(!cliBuilt())(orSkipped('young generation', cliBuilt() ? undefined : 'the CLI bundle is not built (npm test builds it)'), () => {
   it('is set after the bundle is loaded: set before, V8 rejects the code cache (src/cli/launch.ts)', () => {
     expect(cacheAfterFlag(false)).toBe('used');
     expect(cacheAfterFlag(true)).toBe('rejected');

@@ -28,6 +28,7 @@ import {
   useTempDir,
   type CliRun,
 } from './support.js';
+import { orSkipped } from '../support/skip.js';
 
 const { file, path } = useTempDir();
 
@@ -69,7 +70,7 @@ describe('row: missing file, directory, permission denied -> one line, exit 2', 
   });
 
   const root = process.getuid?.() === 0;
-  it.skipIf(root)('permission denied (skipped as root: chmod 000 does not stop root)', () => {
+  it.skipIf(root)(orSkipped('permission denied', root ? 'running as root, whom chmod 000 does not stop' : undefined), () => {
     const p = file('locked.pcap', drPcap());
     chmodSync(p, 0o000);
     const r = runCli(['check', p]);

@@ -7,6 +7,7 @@ import { readCapture } from '../../src/capture/read.js';
 import { checkCaptures } from '../../src/check/check.js';
 import { writeEvidence } from '../../src/report/evidence.js';
 import { FIXTURES } from '../check/fixture-expectations.js';
+import { orSkipped } from '../support/skip.js';
 
 const tshark = spawnSync('tshark', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-evidence-'));
@@ -35,7 +36,7 @@ describe('--write-evidence', () => {
     expect(written.map((f) => f.bytes)).toEqual(cited.map((n) => original.get(n)));
   });
 
-  it.skipIf(!tshark)('opens in tshark with the same frames (skipped without tshark)', async () => {
+  it.skipIf(!tshark)(orSkipped('opens in tshark with the same frames', tshark ? undefined : 'tshark is not installed'), async () => {
     const result = await checkCaptures([capture]);
     const out = join(dir, 'evidence-tshark.pcap');
     const summary = await writeEvidence(result, out, { flows: false });

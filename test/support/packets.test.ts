@@ -41,6 +41,7 @@ import {
   udp,
   type TestFrame,
 } from './packets.js';
+import { orSkipped } from './skip.js';
 
 const hasTshark = (() => {
   try {
@@ -89,7 +90,7 @@ describe('address helpers', () => {
   });
 });
 
-describe.skipIf(!hasTshark)('builder output as tshark decodes it', () => {
+describe.skipIf(!hasTshark)(orSkipped('builder output as tshark decodes it', hasTshark ? undefined : 'tshark is not installed'), () => {
   it('ARP request, reply, gratuitous request and reply', () => {
     const rows = tshark(
       sequence([arpRequest(DIRECTOR, RS1.ip), arpReply(RS1, RS1.ip, DIRECTOR), gratuitousArp(DIRECTOR.mac, VIP), gratuitousArp(RS2.mac, VIP, 'reply'), arpRequest(RS1, CLIENT.ip, VIP)]),
@@ -217,7 +218,7 @@ describe('drConversation', () => {
     expect(same[1]!.data.subarray(12)).toEqual(same[0]!.data.subarray(12));
   });
 
-  it.skipIf(!hasTshark)('tshark: addresses, TTLs, flags and checksums of a DR, a tunnel-mode and a mutated exchange', () => {
+  it.skipIf(!hasTshark)(orSkipped('tshark: addresses, TTLs, flags and checksums of a DR, a tunnel-mode and a mutated exchange', hasTshark ? undefined : 'tshark is not installed'), () => {
     const fields = ['eth.src', 'eth.dst', 'ip.src', 'ip.dst', 'ip.ttl', 'ip.checksum.status', 'tcp.flags.str', 'tcp.checksum.status', 'tcp.len'];
     const dr = tshark(drConversation({ rs: RS2, clientPort: 40001 }), fields);
     expect(dr.slice(0, 3)).toEqual([

@@ -9,7 +9,7 @@
  */
 import type { AnalysisView } from '../result/views.js';
 import type { Cause, Finding, HostRef, Remediation, Severity } from '../result/result.js';
-import { arpSysctls, ROUTER_PLACEHOLDER } from '../rules/fixes.js';
+import { arpSysctls, directRouting, ROUTER_PLACEHOLDER, serviceOnVip, vipOnLo } from '../rules/fixes.js';
 import { hostId, hostText } from '../result/hosts.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -38,6 +38,8 @@ interface Draft {
   headline: (members: Finding[]) => string;
   /** Changes the findings do not carry themselves (every real server, not only the ones seen). */
   extra?: (members: Finding[]) => Remediation[];
+  /** The findings whose fixes make the cause's fix (default: all); the others are consequences only. */
+  fixedBy?: (f: Finding) => boolean;
 }
 
 const flowKey = (f: Finding): string | undefined =>
@@ -156,6 +158,7 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
     {
       id: 'nat-director',
       findings: [],
+      extra: (m) => natToDirectRouting(m, analysis),
       headline: (m) =>
         `${list(hostsOf(m, 'director'), 'the director', 'the directors')} ${hostsOf(m, 'director').length > 1 ? 'do' : 'does'} NAT, not direct routing: client packets reach ${list(hostsOf(m, 'real-server'), 'real server', 'real servers')} rewritten to their own address, and the replies come back through the director`,
     },
@@ -183,9 +186,22 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
       extra: (m) => {
         // Every real server of an IPv4 VIP needs the two settings, not only those caught claiming it.
         if (!m.some((f) => (f.flow ? !f.flow.vip.ip.includes(':') : f.remediation.some((r) => r.id === 'rs-arp-sysctls')))) return [];
-        return analysis
-          .realServerHosts(4)
-          .map((h) => arpSysctls(h, 'a real server of the same VIP: the same settings keep it from answering ARP for the VIP or announcing it'));
+        const known = analysis.realServerHosts(4);
+        const out = known.map((h) => arpSysctls(h, 'a real server of the same VIP: the same settings keep it from answering ARP for the VIP or announcing it'));
+        if (analysis.realServersGiven) return out;
+        // Real servers the capture never shows (a poisoned client stops reaching them) need them
+        // too: the director's table lists them.
+        const named = [...hostsOf(m, 'real-server'), ...known].map((h) => h.ip ?? h.mac ?? '').filter((x, i, all) => x !== '' && all.indexOf(x) === i);
+        const on = analysis.directorHosts(4)[0] ?? hostsOf(m, 'real-server')[0];
+        if (on === undefined) return out;
+        out.push({
+          id: 'rs-arp-sysctls-everywhere',
+          host: on,
+          commands: [],
+          manual: `on every other real server of the VIP (the director's table lists them: ipvsadm -Ln): sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2`,
+          why: `the capture tells ${named.length > 0 ? `only ${named.join(', ')}` : 'none'} apart as ${named.length === 1 ? 'a real server' : 'real servers'} of the VIP; every real server of it needs these settings`,
+        });
+        return out;
       },
     },
     (f) =>
@@ -223,7 +239,11 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
         const rs = hostsOf(m, 'real-server');
         const protos = distinct(m, (f) => f.flow?.proto.toUpperCase()).join(' and ');
         const services = distinct(m, (f) => (f.flow ? `${f.flow.vip.ip.includes(':') ? `[${f.flow.vip.ip}]` : f.flow.vip.ip}:${f.flow.vip.port}` : undefined));
-        return `the ${protos} service ${services.join(', ')} on ${list(rs, 'real server', 'real servers')} answers from another address or port than the one the client sent to (${distinct(m, (f) => String(f.data.source ?? '')).slice(0, 3).join(', ')})`;
+        const sources = distinct(m, (f) => String(f.data.source ?? ''));
+        const vips = distinct(m, (f) => f.flow?.vip.ip);
+        const fromOwn = m.every((f) => f.flow !== undefined && !String(f.data.source ?? '').startsWith(`${f.flow.vip.ip}:`) && !String(f.data.source ?? '').startsWith(`[${f.flow.vip.ip}]:`));
+        const how = fromOwn ? `from ${rs.length > 1 ? 'their' : 'its'} own address instead of ${vips.join(', ')} (${sources.slice(0, 3).join(', ')}): bound to every address, a UDP service answers from the address the route picks` : `from another port than the one the client sent to (${sources.slice(0, 3).join(', ')})`;
+        return `the ${protos} service ${services.join(', ')} on ${list(rs, 'real server', 'real servers')} answers ${how}`;
       },
     },
     (f) => f.rule === 'reply-src-vip',
@@ -236,16 +256,24 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
     },
     (f) => f.rule === 'flow-affinity',
   );
+  // A connection forwarded, then dropped: its real server went away. Copies of those flows to a
+  // MAC that is no longer a real server (the table given is the one after the removal) are the same event.
+  const stoppedFlows = new Set(findings.filter((f) => f.rule === 'not-forwarded' && hasFix(f, 'expire-nodest-conn')).map(flowKey));
   claim(
     {
       id: 'director-drops',
       findings: [],
-      headline: (m) =>
-        m.some((f) => hasFix(f, 'expire-nodest-conn'))
-          ? `${list(hostsOf(m, 'director'), 'the director', 'the directors')} stops forwarding connections it had forwarded (${countText(m.length, 'flow', 'flows')}): their real server was removed or became unavailable`
-          : `${list(hostsOf(m, 'director'), 'the director', 'the directors')} drops client packets instead of forwarding them (${countText(m.length, 'flow', 'flows')})`,
+      // A copy to the removed real server is what the table given no longer lists: nothing to remove.
+      fixedBy: (f) => f.rule === 'not-forwarded',
+      headline: (m) => {
+        const dropped = m.filter((f) => f.rule === 'not-forwarded');
+        const rs = distinct(dropped, (f) => (typeof f.data.rs === 'string' ? f.data.rs : undefined));
+        return m.some((f) => hasFix(f, 'expire-nodest-conn'))
+          ? `${list(hostsOf(m, 'director'), 'the director', 'the directors')} stops forwarding ${countText(dropped.length, 'connection', 'connections')} it had forwarded${rs.length > 0 ? ` to ${rs.join(', ')}` : ''}: that real server was removed (ipvsadm -d) or became unavailable while they were open`
+          : `${list(hostsOf(m, 'director'), 'the director', 'the directors')} drops client packets instead of forwarding them (${countText(m.length, 'flow', 'flows')})`;
+      },
     },
-    (f) => f.rule === 'not-forwarded',
+    (f) => f.rule === 'not-forwarded' || (f.rule === 'forwarded-to-known-rs' && stoppedFlows.has(flowKey(f))),
   );
   claim(
     {
@@ -292,7 +320,7 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
   const causes = drafts.map((d): Cause => {
     const members = d.findings.map((i) => findings[i]!);
     const severity = members.reduce<Severity>((s, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[s] ? f.severity : s), 'info');
-    const byRoot = [...members].sort((a, b) => rootRank(a.rule) - rootRank(b.rule));
+    const byRoot = members.filter((f) => d.fixedBy?.(f) ?? true).sort((a, b) => rootRank(a.rule) - rootRank(b.rule));
     const remediation = mergeRemediation([...byRoot.flatMap((f) => f.remediation), ...(d.extra?.(members) ?? [])]);
     return { id: d.id, severity, headline: d.headline(members), findings: d.findings, remediation };
   });
@@ -302,6 +330,34 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
     f.cause = newIndex.get(owner[i]!) ?? -1;
   });
   return order.map((i) => causes[i]!);
+}
+
+/**
+ * Direct routing for every real server of every service the director NATs, not only the pairs
+ * the capture caught: a real server that got no UDP query here gets them once the director
+ * forwards with -g, and must be ready (the VIP on lo, quiet about it, its services on the VIP).
+ */
+function natToDirectRouting(m: readonly Finding[], analysis: AnalysisView): Remediation[] {
+  const director = hostsOf(m, 'director')[0];
+  const services = new Map<string, { vip: string; port: number; proto: 'tcp' | 'udp' }>();
+  for (const f of m) if (f.flow) services.set(`${f.flow.proto} ${f.flow.vip.ip} ${f.flow.vip.port}`, { vip: f.flow.vip.ip, port: f.flow.vip.port, proto: f.flow.proto });
+  const done = new Set(m.flatMap((f) => f.remediation.filter((r) => r.id === 'director-dr-mode').flatMap((r) => r.commands)));
+  const out: Remediation[] = [];
+  const why = 'a real server of a service the director NATs: in direct routing it gets packets addressed to the VIP';
+  for (const svc of services.values()) {
+    const family = svc.vip.includes(':') ? 6 : 4;
+    for (const rs of analysis.realServerHosts(family)) {
+      if (family === 4) out.push(arpSysctls(rs, 'in direct routing it carries the VIP, and must neither answer ARP for it nor announce it'));
+      out.push(vipOnLo(rs, svc.vip, `in direct routing the director's copies are addressed to the VIP, which it must own (on lo)`));
+      out.push(serviceOnVip(rs, svc.vip, svc.port, svc.proto, 'in direct routing requests arrive addressed to the VIP, and replies must come from it'));
+      if (director === undefined || rs.ip === undefined) continue;
+      const r = directRouting(director, svc.vip, svc.port, svc.proto, rs.ip, svc.port, `${why} (keepalived: lb_kind DR)`);
+      // A pair the capture caught keeps its own line (its real server's port may differ under NAT).
+      const target = r.commands[0]!.replace(/:\d+ -g$/, ':');
+      if (![...done].some((c) => c.startsWith(target))) out.push(r);
+    }
+  }
+  return out;
 }
 
 function rsClaimHeadline(m: readonly Finding[]): string {
@@ -334,5 +390,5 @@ function routeTarget(m: readonly Finding[]): string {
   if (commands.some((c) => c.includes(ROUTER_PLACEHOLDER))) return "the clients' router";
   const routers = [...new Set(commands.map((c) => /default via (\S+)$/.exec(c)?.[1]).filter((x): x is string => x !== undefined))];
   if (routers.length > 0) return `the clients' router ${routers.join(', ')}`;
-  return 'the clients themselves';
+  return 'reaching the clients directly';
 }

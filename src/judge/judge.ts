@@ -493,10 +493,10 @@ export class Judge {
         return ip !== undefined ? book.format(ip) : undefined;
       },
       isVip: (ip) => vipTexts.includes(ip),
-      host: (mac, family, ip) => judge.hostOf(mac, family, ip),
+      host: (mac, family, options) => judge.hostOf(mac, family, options?.ip, options?.unknownAs ?? 'host'),
       clientGateway: (clientIp, senderMac) => judge.clientGateway(clientIp, senderMac),
-      directorHosts: (family) => [...r.directors.keys()].map((m) => judge.hostOf(formatMac(m), family)),
-      realServerHosts: (family) => [...r.realServers.keys()].map((m) => judge.hostOf(formatMac(m), family)),
+      directorHosts: (family) => [...r.directors.keys()].map((m) => judge.hostOf(formatMac(m), family, undefined)),
+      realServerHosts: (family) => [...r.realServers.keys()].map((m) => judge.hostOf(formatMac(m), family, undefined)),
       vips: vipTexts,
       frameLabel: (ref) => (labels.length > 1 ? `${labels[ref.capture] ?? '?'} frame ${ref.frame}` : `frame ${ref.frame}`),
       get addresses() {
@@ -516,7 +516,7 @@ export class Judge {
   }
 
   /** See AnalysisView.host. */
-  private hostOf(macText: string | undefined, family: 4 | 6, ip?: string): HostRef {
+  private hostOf(macText: string | undefined, family: 4 | 6, ip: string | undefined, unknownAs: HostRef['role'] = 'host'): HostRef {
     const r = this.resolution;
     const book = this.facts.book;
     const known = ip !== undefined && !this.analysis.isVip(ip) && ip.includes(':') === (family === 6) ? ip : undefined;
@@ -526,7 +526,7 @@ export class Judge {
       ...(address !== undefined ? { ip: address } : {}),
       ...(macText !== undefined ? { mac: macText } : {}),
     });
-    if (mac < 0) return withMac('client', known);
+    if (mac < 0) return withMac(unknownAs, known);
     const own = this.ownAddresses(mac, family);
     const director = r.directors.get(mac);
     if (director) {
@@ -539,7 +539,7 @@ export class Judge {
       return withMac('real-server', known ?? rip ?? own[0]);
     }
     if (r.routers.has(mac)) return withMac('router', own[0]);
-    return withMac('client', known ?? own[0]);
+    return withMac(unknownAs, known ?? own[0]);
   }
 
   /** See AnalysisView.clientGateway. */

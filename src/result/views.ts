@@ -157,9 +157,10 @@ export interface AnalysisView {
   isVip(ip: string): boolean;
   /**
    * The host behind a MAC as the topology knows it: its role and its own address of the given
-   * family (claimed in ARP/ND; `ip` when the caller knows it better), never a VIP.
+   * family (claimed in ARP/ND; `ip` when the caller knows it better), never a VIP. A MAC the
+   * topology does not place gets the role `unknownAs` (what the caller saw it do), else `host`.
    */
-  host(mac: string | undefined, family: 4 | 6, ip?: string): HostRef;
+  host(mac: string | undefined, family: 4 | 6, options?: { ip?: string | undefined; unknownAs?: HostRef['role'] }): HostRef;
   /**
    * Where a client's frames enter the LVS segment: the client itself, or the router it sits
    * behind (named by the router's own address when the capture shows one).

@@ -31,7 +31,7 @@ export default defineRule({
         const claim = poisoningClaim(context.analysis.addresses, flow.vip.ip, leg.dstMac, leg.srcMac, leg.firstTime);
         const data = { client: flow.client.ip, rs, vip: flow.vip.ip, port: flow.vip.port, at: leg.firstTime };
         const family = flow.vip.ip.includes(':') ? 6 : 4;
-        const rsHost = context.analysis.host(leg.dstMac, family);
+        const rsHost = context.analysis.host(leg.dstMac, family, { unknownAs: 'real-server' });
         const poisoned = context.analysis.clientGateway(flow.client.ip, leg.srcMac);
         const remediation = [
           family === 4

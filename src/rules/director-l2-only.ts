@@ -58,7 +58,7 @@ export default defineRule({
 function toDirectRouting<M extends string>(context: RuleContext<M>, flow: FlowView, leg: LegView, mode: 'nat' | 'tunnel' | 'modified'): Remediation[] {
   const a = context.analysis;
   const family = flow.vip.ip.includes(':') ? 6 : 4;
-  const director = a.host(leg.srcMac, family);
+  const director = a.host(leg.srcMac, family, { unknownAs: 'director' });
   if (mode === 'modified') {
     return [
       {
@@ -72,7 +72,7 @@ function toDirectRouting<M extends string>(context: RuleContext<M>, flow: FlowVi
   }
   // NAT sends the copy to the real server's own address; a tunnel's outer header does too.
   const rsIp = a.realServerIp(leg.dstMac ?? '') ?? (leg.dstIp !== flow.vip.ip ? leg.dstIp : undefined);
-  const rs = a.host(leg.dstMac, family, rsIp);
+  const rs = a.host(leg.dstMac, family, { ip: rsIp, unknownAs: 'real-server' });
   const rsPort = mode === 'nat' ? leg.dstPort : flow.vip.port;
   const what = mode === 'nat' ? 'rewrites the destination of client packets to the real server (NAT)' : 'encapsulates client packets (tunnel mode)';
   const out: Remediation[] = [];

@@ -95,10 +95,9 @@ function fixes(a: AnalysisView, address: AddressView): Remediation[] {
     for (const answer of e.answers) {
       if (answer.role === 'director' || seen.has(answer.mac)) continue;
       seen.add(answer.mac);
-      const found = a.host(answer.mac, family);
       // Whoever answers for the VIP besides the director carries it: a real server, when the
       // capture shows which one the director is; otherwise a host of unknown role.
-      const rs: HostRef = found.role === 'client' ? { ...found, role: 'host' } : found;
+      const rs: HostRef = a.host(answer.mac, family);
       const frame = a.frameLabel(answer.frame);
       out.push(
         family === 4
@@ -113,7 +112,7 @@ function fixes(a: AnalysisView, address: AddressView): Remediation[] {
     if (seen.has(`requester ${e.requester.mac}`)) continue;
     seen.add(`requester ${e.requester.mac}`);
     const kept = e.kept ? `it kept ${e.kept.mac}'s answer` : 'it may have kept any of the answers';
-    out.push(flushVipNeighbour(a.host(e.requester.mac, family, e.requester.ip), address.ip, `it asked for ${address.ip} and got several answers; ${kept}: flushed, its next packet asks again`));
+    out.push(flushVipNeighbour(a.host(e.requester.mac, family, { ip: e.requester.ip, unknownAs: 'client' }), address.ip, `it asked for ${address.ip} and got several answers; ${kept}: flushed, its next packet asks again`));
   }
   return out;
 }

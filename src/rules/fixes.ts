@@ -145,7 +145,8 @@ export interface ConfiguredService {
 
 /** "-t 192.168.188.120:80", "-u [2001:db8::120]:53", "-f 1": the service as ipvsadm selects it. */
 export function ipvsTarget(v: Pick<ConfiguredService, 'vip' | 'port' | 'proto' | 'fwmark'>): string {
-  if (v.fwmark !== undefined) return `-f ${v.fwmark}`;
+  // ipvsadm(8): a fwmark service of IPv6 addresses needs -6.
+  if (v.fwmark !== undefined) return `-f ${v.fwmark}${isV6(v.vip) ? ' -6' : ''}`;
   return ipvsService(v.vip, v.port ?? 0, v.proto);
 }
 

@@ -31,7 +31,7 @@ export default defineRule({
           const ip = context.analysis.realServerIp(mac);
           return ip ? `${ip} (${mac})` : mac;
         };
-        const director = context.analysis.host(first.srcMac, flow.vip.ip.includes(':') ? 6 : 4);
+        const director = context.analysis.host(first.srcMac, flow.vip.ip.includes(':') ? 6 : 4, { unknownAs: 'director' });
         context.report({
           messageId: 'split',
           data: {

@@ -26,7 +26,7 @@ export default defineRule({
         for (const leg of flow.forwarded) {
           if (leg.dstMac === undefined || context.analysis.isRealServerMac(leg.dstMac)) continue;
           const family = flow.vip.ip.includes(':') ? 6 : 4;
-          const director = context.analysis.host(leg.srcMac, family);
+          const director = context.analysis.host(leg.srcMac, family, { unknownAs: 'director' });
           // In DR the copy still carries the VIP: the host's own address comes from its ARP/ND claims.
           const target = context.analysis.host(leg.dstMac, family);
           const service = ipvsService(flow.vip.ip, flow.vip.port, flow.proto);

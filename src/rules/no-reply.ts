@@ -40,7 +40,7 @@ export default defineRule({
           port: flow.vip.port,
         };
         const family = flow.vip.ip.includes(':') ? 6 : 4;
-        const rs = context.analysis.host(first.dstMac, family, rsIp);
+        const rs = context.analysis.host(first.dstMac, family, { ip: rsIp, unknownAs: 'real-server' });
         // Silence, not an RST: the host dropped the packets, as one does that does not own
         // their destination (no VIP on lo). A service down would have answered RST or ICMP.
         const why = `it received what the director forwarded to ${flow.vip.ip} and never answered: a real server without the VIP drops such packets silently`;

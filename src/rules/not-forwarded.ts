@@ -31,14 +31,24 @@ export default defineRule({
           if (first === null || leg.firstUncopied.frame < first.frame) first = leg.firstUncopied;
         }
         if (first === null) return;
-        const director = context.analysis.host(flow.toDirector[0]?.dstMac, flow.vip.ip.includes(':') ? 6 : 4);
+        const director = context.analysis.host(flow.toDirector[0]?.dstMac, flow.vip.ip.includes(':') ? 6 : 4, { unknownAs: 'director' });
         const service = ipvsService(flow.vip.ip, flow.vip.port, flow.proto);
         // Forwarded before, dropped after: IPVS keeps a connection whose real server went away
         // (ipvsadm -d, or a failed health check without inhibit) and drops its packets.
         const stopped = flow.forwarded.length > 0;
+        const rsMac = flow.forwarded[0]?.dstMac;
+        // By its own address, also when it is no longer among the real servers given.
+        const rsIp = rsMac !== undefined ? context.analysis.host(rsMac, flow.vip.ip.includes(':') ? 6 : 4).ip : undefined;
         context.report({
           messageId: 'dropped',
-          data: { count, frame: first.frame, vip: flow.vip.ip, port: flow.vip.port },
+          data: {
+            count,
+            frame: first.frame,
+            vip: flow.vip.ip,
+            port: flow.vip.port,
+            // The real server it forwarded the flow to before it stopped.
+            ...(rsMac !== undefined ? { rs: rsIp !== undefined ? `${rsIp} (${rsMac})` : rsMac } : {}),
+          },
           frames: [first],
           remediation: [
             stopped

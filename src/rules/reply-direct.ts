@@ -31,8 +31,8 @@ export default defineRule({
         const toDirector = leg.role === 'reply-to-director';
         const family = flow.vip.ip.includes(':') ? 6 : 4;
         const rsMac = toDirector ? leg.srcMac : flow.forwarded[0]?.dstMac;
-        const rs = a.host(rsMac, family, leg.srcIp !== flow.vip.ip && toDirector ? leg.srcIp : undefined);
-        const director = a.host(toDirector ? leg.dstMac : leg.srcMac, family);
+        const rs = a.host(rsMac, family, { ip: leg.srcIp !== flow.vip.ip && toDirector ? leg.srcIp : undefined, unknownAs: 'real-server' });
+        const director = a.host(toDirector ? leg.dstMac : leg.srcMac, family, { unknownAs: 'director' });
         const remediation: Remediation[] = [];
         if (toDirector) {
           const sender = flow.toDirector[0]?.srcMac ?? flow.bypass[0]?.srcMac;

@@ -52,9 +52,9 @@ function fix<M extends string>(context: RuleContext<M>, flow: FlowView, reply: L
   // address says the same (a kernel answers a connection from the address it was opened to).
   const rewritten = copy !== undefined ? copy.dstIp !== flow.vip.ip : flow.proto === 'tcp' && reply.srcIp !== flow.vip.ip;
   const rsMac = reply.role === 'reply' ? reply.srcMac : copy?.dstMac;
-  const rs = a.host(rsMac, family, reply.srcIp !== flow.vip.ip ? reply.srcIp : undefined);
+  const rs = a.host(rsMac, family, { ip: reply.srcIp !== flow.vip.ip ? reply.srcIp : undefined, unknownAs: 'real-server' });
   if (rewritten) {
-    const director = a.host(copy?.srcMac ?? flow.toDirector[0]?.dstMac, family);
+    const director = a.host(copy?.srcMac ?? flow.toDirector[0]?.dstMac, family, { unknownAs: 'director' });
     const rsIp = copy !== undefined && copy.dstIp !== flow.vip.ip ? copy.dstIp : reply.srcIp;
     return [directRouting(director, flow.vip.ip, flow.vip.port, flow.proto, rsIp, copy?.dstPort ?? reply.srcPort, `the replies come from ${reply.srcIp}:${reply.srcPort}: the director rewrites the destination of client packets (NAT) instead of handing them on unchanged (keepalived: lb_kind DR)`)];
   }

@@ -37,7 +37,7 @@ export function reportRealServerClaims<M extends string>(
         },
         frames: events.map((e) => e.frame),
         mac,
-        remediation: fix(context.analysis.host(mac, address.family, rsIp), address.ip, context.analysis.frameLabel(first.frame)),
+        remediation: fix(context.analysis.host(mac, address.family, { ip: rsIp, unknownAs: 'real-server' }), address.ip, context.analysis.frameLabel(first.frame)),
       });
     }
   }

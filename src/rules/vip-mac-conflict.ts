@@ -33,7 +33,7 @@ export default defineRule({
           why: `it claimed ${ip} (${frame}) while another director owned it`,
         };
       }
-      const rs = host.role === 'client' ? { ...host, role: 'host' as const } : host;
+      const rs = host;
       return family === 4
         ? arpSysctls(rs, `it claimed ${ip} (${frame}) while the director owned it`)
         : rs.role === 'host'

@@ -29,12 +29,14 @@ describe('rule modules', () => {
     });
   }
 
-  it('docs/rules.md has a section per rule with its summary, and the README a line linking to it', () => {
+  it('docs/rules.md has a section per rule with its summary, reason and fix as the rule says them (scripts/rules-doc.mjs), and the README a line linking to it', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../docs/rules.md'), 'utf8');
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     for (const rule of rules) {
       expect(doc).toContain(`### \`${rule.id}\``);
       expect(doc).toContain(rule.meta.summary);
+      expect(doc).toContain(`**Why:** ${rule.meta.rationale}`);
+      for (const fix of rule.meta.remediation) expect(doc).toContain(`- ${fix.replace(/\{(\w+)\}/g, '<$1>')}\n`);
       expect(readme).toContain(`| [\`${rule.id}\`](docs/rules.md#${rule.id}) |`);
       expect(readme).toContain(rule.meta.summary);
     }

@@ -4,7 +4,7 @@
  * namespace-lab scenarios whose bridge capture the oracle (fixtures/lab/expect.py) says fails, and
  * each of them must be able to run its traffic again once the fixes are applied; else a new broken
  * scenario would go unproved without anyone noticing. The real-IPVS lab must keep its closed loop for
- * a NAT director and for a real server poisoning the clients' ARP caches.
+ * a NAT director, a real server poisoning the clients' ARP caches and a real server without the VIP.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('the closed loop of the fixes', () => {
     expect(problems).toEqual([]);
   });
 
-  it('runs on real IPVS for a NAT director and for a real server answering ARP for the VIP', () => {
-    expect(shellList(IPVS_LAB, 'VERIFIABLE')).toEqual(expect.arrayContaining(['ipvs-nat', 'ipvs-poisoned']));
+  it('runs on real IPVS for a NAT director, a real server answering ARP for the VIP and one without the VIP', () => {
+    expect(shellList(IPVS_LAB, 'VERIFIABLE')).toEqual(expect.arrayContaining(['ipvs-nat', 'ipvs-poisoned', 'ipvs-vip-missing-end']));
   });
 });

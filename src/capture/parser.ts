@@ -121,6 +121,7 @@ export class CaptureParser {
         this.reader.reportCut(this.carry, this.carryLen, this.carryBase);
       }
     }
+    ctx.reportHeldBack();
     const started = this.reader?.started ?? false;
     this.summary = {
       format: this.format,

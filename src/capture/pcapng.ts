@@ -18,6 +18,13 @@ const TS_BINARY = 1; // 2^-k, k <= 23: rem * 1e9 / 2^k is exact in a double (and
 const TS_BIGINT = 2; // anything finer: rare, so BigInt per packet is acceptable
 
 const TWO32 = 4294967296;
+/**
+ * Interfaces kept per section. Real captures declare a few (tcpdump -i any on a host with many
+ * veths: hundreds); 20 bytes per IDB would otherwise let a small file hold millions.
+ */
+export const MAX_INTERFACES = 65536;
+/** Undeclared interface ids remembered per section for "reported once per id". */
+const MAX_WARNED_IDS = 1024;
 
 function blockName(type: number): string {
   switch (type) {
@@ -47,6 +54,8 @@ export class PcapngReader implements FormatReader {
   private ifMul: number[] = [];
   private ifOffset: number[] = [];
   private warnedIds = new Set<number>();
+  /** This section declared MAX_INTERFACES already: later IDBs are ignored. */
+  private interfacesFull = false;
   private sections = 0;
   private warnedCaplen = false;
   private readonly ts = new TimestampConverter();
@@ -146,6 +155,7 @@ export class PcapngReader implements FormatReader {
     this.ifMul.length = 0;
     this.ifOffset.length = 0;
     this.warnedIds.clear();
+    this.interfacesFull = false;
     return true;
   }
 
@@ -155,6 +165,13 @@ export class PcapngReader implements FormatReader {
     if (len < 20) {
       ctx.issue('bad_block_length', base + p, `interface description block at byte ${base + p}: total length ${len} is below the minimum of 20`, true);
       return false;
+    }
+    if (this.ifLink.length >= MAX_INTERFACES) {
+      if (!this.interfacesFull) {
+        this.interfacesFull = true;
+        ctx.issue('too_many_interfaces', base + p, `interface description block at byte ${base + p}: more than ${MAX_INTERFACES} interfaces in one section; it and the later ones of the section are ignored, with their packets`, false);
+      }
+      return true;
     }
     const link = le ? u16le(b, p + 8) : u16be(b, p + 8);
     const snap = le ? u32le(b, p + 12) : u32be(b, p + 12);
@@ -289,7 +306,8 @@ export class PcapngReader implements FormatReader {
 
   private unknownInterface(id: number, offset: number): void {
     if (this.warnedIds.has(id)) return;
-    this.warnedIds.add(id);
+    // Past the bound every packet naming an unknown id counts as a warning (capped by the context).
+    if (this.warnedIds.size < MAX_WARNED_IDS) this.warnedIds.add(id);
     this.ctx.issue(
       'unknown_interface',
       offset,

@@ -128,7 +128,8 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
     let ended = false;
     try {
       while (headLen < 2) {
-        const r = await raw.next();
+        // With the abort too: a pipe whose writer has sent nothing yet must not hold Ctrl-C.
+        const r = await nextOrAbort(raw, signal);
         if (r.done) {
           ended = true;
           break;
@@ -139,6 +140,7 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
         onProgress?.(bytesRead, total);
       }
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       parser.fail('read_error', `read failed: ${errorText(err)}`);
     }
     const first = head.length === 1 ? head[0]! : Buffer.concat(head);

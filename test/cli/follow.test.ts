@@ -66,4 +66,25 @@ describe.skipIf(!cliBuilt())(orSkipped('check - --follow', cliBuilt() ? undefine
     expect(stdout).toMatch(/Summary: FAIL:/);
     expect(status).toBe(1);
   });
+
+  it('Ctrl-C before the pipe has sent a byte: stops at once and reports on the nothing it read', async () => {
+    const child = spawn(process.execPath, [MAIN, 'check', '-', '--follow', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The writer stays open and silent, as a tcpdump that has not seen a packet yet.
+    await sleep(800);
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const stopped = await Promise.race([done.then(() => true), sleep(5000).then(() => false)]);
+    const waited = Date.now() - interruptedAt;
+    if (!stopped) child.kill('SIGKILL');
+    child.stdin.destroy();
+    expect(stopped, `still running ${waited} ms after Ctrl-C`).toBe(true);
+    expect(stderr).toMatch(/interrupted: the report covers the frames read until then/);
+    expect(stdout).toMatch(/^lvs-pcap check: /m);
+    expect(stdout).toMatch(/^Summary: .*; 0 frames$/m);
+  });
 });

@@ -1,9 +1,15 @@
 import { Layer, type DecodedFrame } from './frame.js';
 import { STOP, markMalformed, markTruncated, readMac, readU32 } from './status.js';
 
+const ETHERTYPE_IPV4 = 0x0800;
+/** IP over AX.25 (amateur radio): tshark reads its 4-byte protocol addresses as IPv4 too. */
+const AX25_P_IP = 0xcc;
+const ARPHRD_ATM2225 = 19;
+
 /**
- * ARP (RFC 826). The op is read for any hardware/protocol sizes; addresses only for
- * Ethernet (6-byte) / IPv4 (4-byte), the only kind a director or real server sends.
+ * ARP (RFC 826), and RARP (RFC 903: the same message under EtherType 0x8035, ops 3 and 4).
+ * The op is read for any hardware/protocol sizes; addresses only for Ethernet (6-byte) / IPv4
+ * (4-byte), the only kind a director or real server sends.
  */
 export function decodeArp(d: Uint8Array, o: number, end: number, f: DecodedFrame): number {
   if (end - o < 8) return markTruncated(f, Layer.Arp, 'truncated_arp');
@@ -21,18 +27,22 @@ export function decodeArp(d: Uint8Array, o: number, end: number, f: DecodedFrame
     if (wireEnd - o < need) return markMalformed(f, Layer.Arp, 'arp_length_exceeds_packet');
     return markTruncated(f, Layer.Arp, 'truncated_arp');
   }
-  if (hwType !== 1 || protoType !== 0x0800 || hln !== 6 || pln !== 4) {
-    // Ethernet (1) and IEEE 802 (6) hardware addresses are always 6 bytes, IPv4 ones 4:
-    // any other size declared for them is a broken packet, not another kind of ARP.
-    const oddHw = (hwType === 1 || hwType === 6) && hln !== 6;
-    const oddProto = protoType === 0x0800 && pln !== 4;
-    if (oddHw || oddProto || hln === 0 || pln === 0) return markMalformed(f, Layer.Arp, 'arp_bad_address_sizes');
-    return STOP;
+  // Addresses are read where they have the size of a MAC / an IPv4 address, as tshark reads
+  // them; other sizes are no fault (the frame holds what it declares: tcpdump and tshark decode
+  // it), only not a binding any LVS host acts on. Linux's ARP on Ethernet takes hardware type
+  // Ethernet (1) or IEEE 802 (6) with protocol IPv4: those are the claims.
+  // ATM ARP (RFC 2225, hardware type 19) lays its addresses out differently: op only.
+  if (hwType === ARPHRD_ATM2225) return STOP;
+  const macs = (hwType === 1 || hwType === 6) && hln === 6;
+  const ipv4 = (protoType === ETHERTYPE_IPV4 || protoType === AX25_P_IP) && pln === 4;
+  if (macs) {
+    f.arpSenderMac = readMac(d, o + 8);
+    f.arpTargetMac = readMac(d, o + 8 + hln + pln);
   }
-  f.arpIsEthIpv4 = true;
-  f.arpSenderMac = readMac(d, o + 8);
-  f.arpSenderIp = readU32(d, o + 14);
-  f.arpTargetMac = readMac(d, o + 18);
-  f.arpTargetIp = readU32(d, o + 24);
+  if (ipv4) {
+    f.arpSenderIp = readU32(d, o + 8 + hln);
+    f.arpTargetIp = readU32(d, o + 8 + 2 * hln + pln);
+  }
+  f.arpIsEthIpv4 = macs && ipv4 && protoType === ETHERTYPE_IPV4;
   return STOP;
 }

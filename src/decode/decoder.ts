@@ -1,13 +1,13 @@
 import type { CaptureRecord } from '../capture/record.js';
 import { Layer, type DecodedFrame } from './frame.js';
 import { decodeArp } from './arp.js';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, decodeEthernet } from './ethernet.js';
+import { ETHERTYPE_ARP, ETHERTYPE_FABRICPATH, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RARP, decodeEthernet } from './ethernet.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIcmpv6 } from './icmpv6.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeSll, decodeSll2 } from './sll.js';
-import { STOP, markTruncated } from './status.js';
+import { STOP, markMalformed, markTruncated } from './status.js';
 import { decodeTcp } from './tcp.js';
 import { GUE_PORT, decodeGre, decodeGue, decodeIpInIp } from './tunnel.js';
 import { decodeUdp } from './udp.js';
@@ -50,12 +50,34 @@ export function decodeFrame(rec: CaptureRecord, out: DecodedFrame): void {
   out.data = d;
   const start = rec.offset;
   out.offset = start;
-  const end = start + rec.capturedLength;
+  let end = start + rec.capturedLength;
+  let wireEnd: number;
   let o: number;
   let net: number;
   switch (rec.linkType) {
     case LinkType.Ethernet:
       o = decodeEthernet(d, start, end, out);
+      wireEnd = start + rec.originalLength;
+      // Cisco FabricPath, as tshark reads it: the switch header (its EtherType at byte 12, or at
+      // 16 after one 802.1Q/802.1ad tag), 2 bytes of FTAG/TTL, the host's Ethernet frame, and a
+      // 4-byte FCS that covers the whole. The host frame is the one DR is about.
+      while (o >= 0 && out.etherType === ETHERTYPE_FABRICPATH && out.vlanCount <= 1) {
+        if (end - o < 2) {
+          o = markTruncated(out, Layer.Link, 'truncated_fabricpath');
+          break;
+        }
+        const inner = o + 2;
+        wireEnd -= 4;
+        if (wireEnd - inner < 14) {
+          o = markMalformed(out, Layer.Link, 'fabricpath_frame_too_short');
+          break;
+        }
+        if (wireEnd < end) end = wireEnd;
+        out.vlanCount = 0;
+        out.vlanOuter = -1;
+        out.vlanInner = -1;
+        o = decodeEthernet(d, inner, end, out);
+      }
       net = out.etherType;
       break;
     case LinkType.LinuxSll:
@@ -104,7 +126,7 @@ export function decodeFrame(rec: CaptureRecord, out: DecodedFrame): void {
     else decodeIpPacket4(d, o, end, out);
   } else if (net === ETHERTYPE_IPV6 || net === NET_IPV6) {
     decodeIpPacket6(d, o, end, out);
-  } else if (net === ETHERTYPE_ARP) {
+  } else if (net === ETHERTYPE_ARP || net === ETHERTYPE_RARP) {
     decodeArp(d, o, end, out);
   }
 }

@@ -7,6 +7,10 @@ export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_QINQ_OLD = 0x9100;
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
+/** Reverse ARP (RFC 903): ARP's message format. */
+export const ETHERTYPE_RARP = 0x8035;
+/** Cisco FabricPath: a 16-byte switch header (20 with an 802.1Q tag) before the host's Ethernet frame. */
+export const ETHERTYPE_FABRICPATH = 0x8903;
 export const ETHERTYPE_IPV6 = 0x86dd;
 /** Type/length values up to this are 802.3 lengths (tshark: IEEE_802_3_MAX_LEN), not EtherTypes. */
 export const IEEE_802_3_MAX_LEN = 1500;

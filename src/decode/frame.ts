@@ -117,8 +117,9 @@ export class DecodedFrame {
   /** SLL2 interface index on the capturing host, -1 otherwise. */
   sllIfIndex = -1;
 
-  // ---- ARP (Ethernet / IPv4 only; other hardware/protocol types: arpOp set, arpIsEthIpv4 false) ----
+  // ---- ARP / RARP: MACs when 6 bytes of an Ethernet-like hardware type, IPs when 4 bytes of IPv4 ----
   hasArp = false;
+  /** An Ethernet (or IEEE 802) / IPv4 binding, the kind Linux's ARP acts on; the rest: op only, or some addresses. */
   arpIsEthIpv4 = false;
   arpOp = -1;
   arpSenderMac = -1;

@@ -31,7 +31,7 @@ export interface DumpSll {
 
 /** ARP; addresses only for Ethernet/IPv4 ARP. */
 export interface DumpArp {
-  /** 1 request, 2 reply. */
+  /** 1 request, 2 reply; RARP (EtherType 0x8035) 3 request, 4 reply. */
   op: number;
   senderMac?: string;
   senderIp?: string;
@@ -69,10 +69,10 @@ export interface DumpTcp {
   dstPort: number;
   /** "SYN,ACK"; omitted when the header is too broken to read the flags. */
   flags?: string;
-  /** Raw (absolute) sequence number. */
-  seq: number;
-  /** Raw acknowledgement number. */
-  ack: number;
+  /** Raw (absolute) sequence number; omitted when the header is cut before it (a first fragment, a short snaplen). */
+  seq?: number;
+  /** Raw acknowledgement number; omitted with seq. */
+  ack?: number;
   /** Payload length from the IP lengths (may exceed what the snaplen kept). */
   len?: number;
 }
@@ -208,21 +208,23 @@ export function frameToDumpRecord(f: DecodedFrame): DumpRecord {
   }
   if (f.hasArp) {
     const arp: DumpArp = { op: f.arpOp };
-    if (f.arpIsEthIpv4) {
-      arp.senderMac = formatMac(f.arpSenderMac);
-      arp.senderIp = formatIpv4(f.arpSenderIp);
-      arp.targetMac = formatMac(f.arpTargetMac);
-      arp.targetIp = formatIpv4(f.arpTargetIp);
-    }
+    if (f.arpSenderMac >= 0) arp.senderMac = formatMac(f.arpSenderMac);
+    if (f.arpSenderIp >= 0) arp.senderIp = formatIpv4(f.arpSenderIp);
+    if (f.arpTargetMac >= 0) arp.targetMac = formatMac(f.arpTargetMac);
+    if (f.arpTargetIp >= 0) arp.targetIp = formatIpv4(f.arpTargetIp);
     r.arp = arp;
   }
   if (f.ipVersion !== 0) r.ip = dumpIp(f);
-  if (f.tcpSeq >= 0) {
-    const tcp: DumpTcp = { srcPort: f.srcPort, dstPort: f.dstPort, seq: f.tcpSeq, ack: f.tcpAck };
+  if (f.srcPort >= 0 && f.ipProto === 6) {
+    const tcp: DumpTcp = { srcPort: f.srcPort, dstPort: f.dstPort };
+    if (f.tcpSeq >= 0) {
+      tcp.seq = f.tcpSeq;
+      tcp.ack = f.tcpAck;
+    }
     if (f.tcpFlags >= 0) tcp.flags = formatTcpFlags(f.tcpFlags);
     if (f.l4PayloadLength >= 0) tcp.len = f.l4PayloadLength;
     r.tcp = tcp;
-  } else if (f.udpLength >= 0) {
+  } else if (f.srcPort >= 0 && f.ipProto === 17) {
     const udp: DumpUdp = { srcPort: f.srcPort, dstPort: f.dstPort };
     if (f.l4PayloadLength >= 0) udp.len = f.l4PayloadLength;
     r.udp = udp;

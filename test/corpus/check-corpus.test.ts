@@ -10,8 +10,9 @@ import { formatJson } from '../../src/report/json.js';
 import { plainStyle } from '../../src/report/style.js';
 import { formatTable } from '../../src/report/table.js';
 import { orSkipped } from '../support/skip.js';
+import { corpusRoot } from './corpus-root.js';
 
-const root = join(import.meta.dirname, '../../../shared/corpus/tcpdump-tests');
+const root = corpusRoot();
 const present = existsSync(root);
 const files = present ? readdirSync(root, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name)).sort() : [];
 

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { CaptureOpenError, readCapture, readCaptureBuffer } from '../../src/capture/read.js';
 import { compareWithOracle, DELIBERATE_DIFFERENCES, listFiles } from '../capture/oracle-lib.js';
 import { orSkipped } from '../support/skip.js';
+import { corpusRoot } from './corpus-root.js';
 
 // The shared tcpdump test corpus (pcap and pcapng), next to the repository.
-const root = join(import.meta.dirname, '../../../shared/corpus/tcpdump-tests');
+const root = corpusRoot();
 const present = existsSync(root);
 const files = present ? listFiles(root, () => true) : [];
 

@@ -5,12 +5,13 @@
  * fails on any other one and prints the counts by kind.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/read.js';
 import { summarize, tsharkAvailable, tsharkDiff, type DiffResult } from '../decode/tshark-diff.js';
+import { corpusRoot } from './corpus-root.js';
 
-const CORPUS = resolve(import.meta.dirname, '../../../shared/corpus/tcpdump-tests');
+const CORPUS = corpusRoot();
 const LINK_TYPES: ReadonlySet<number> = new Set([1, 113, 276]);
 const CONCURRENCY = 2;
 

@@ -116,3 +116,27 @@ export function record(bytes: number[], linkType = 1, originalLength?: number, f
 
 export const MAC_A = '00:0c:29:50:d5:63';
 export const MAC_B = '52:54:00:12:34:56';
+
+/** Linux cooked capture v2 header (LINKTYPE_LINUX_SLL2): protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) address(8). */
+export function sll2(protocol: number, sender: string, ifIndex = 2, packetType = 0): number[] {
+  return [...u16(protocol), 0, 0, ...u32(ifIndex), ...u16(1), packetType, 6, ...mac(sender), 0, 0];
+}
+
+/** Linux cooked capture v1 header (LINKTYPE_LINUX_SLL): pkttype(2) hatype(2) halen(2) address(8) protocol(2). */
+export function sll(protocol: number, sender: string, packetType = 0): number[] {
+  return [...u16(packetType), ...u16(1), ...u16(6), ...mac(sender), 0, 0, ...u16(protocol)];
+}
+
+/**
+ * Cisco FabricPath around a host's Ethernet frame: switch destination(6) and source(6)
+ * addresses, [802.1Q tag(4)], EtherType 0x8903(2), FTAG/TTL(2), the frame, FCS(4, zeros here).
+ */
+export function fabricPath(inner: number[], o: { vlan?: number } = {}): number[] {
+  const tag = o.vlan !== undefined ? [...u16(0x8100), ...u16(o.vlan)] : [];
+  return [...mac('02:00:0c:00:01:00'), ...mac('02:00:0c:00:02:00'), ...tag, ...u16(0x8903), 0x04, 0x3f, ...inner, 0, 0, 0, 0];
+}
+
+/** ARP with any sizes: htype(2) ptype(2) hlen(1) plen(1) op(2), then the four addresses as given. */
+export function arpRaw(hwType: number, protoType: number, op: number, sha: number[], spa: number[], tha: number[], tpa: number[]): number[] {
+  return [...u16(hwType), ...u16(protoType), sha.length, spa.length, ...u16(op), ...sha, ...spa, ...tha, ...tpa];
+}

@@ -21,18 +21,29 @@ describe('ARP', () => {
       0x000c2950d563, '10.0.0.100', 0x525400123456, '10.0.0.1',
     ]);
   });
-  it('other hardware/protocol types: op only', () => {
-    // htype 6 (IEEE 802), ptype 0x86dd with 16-byte addresses: valid sizes, not Ethernet/IPv4
+  it('other hardware/protocol types: the addresses that have a MAC or IPv4 size, never a binding', () => {
+    // htype 6 (IEEE 802), ptype 0x86dd with 16-byte addresses: the MACs only
     const body = [0, 6, 0x86, 0xdd, 6, 16, ...u16(1), ...mac(MAC_A), ...ip6('::1'), ...mac(MAC_B), ...ip6('::2')];
     const f = decode([...EA, ...body]);
-    expect([f.hasArp, f.arpIsEthIpv4, f.arpOp, f.arpSenderMac, f.malformed]).toEqual([true, false, 1, -1, false]);
+    expect([f.hasArp, f.arpIsEthIpv4, f.arpOp, f.arpSenderMac, f.arpTargetMac, f.arpSenderIp, f.malformed]).toEqual([true, false, 1, 0x000c2950d563, 0x525400123456, -1, false]);
   });
-  it('odd sizes for Ethernet/IPv4 are malformed', () => {
-    const body = [0, 1, 8, 0, 14, 4, ...u16(1), ...new Array(36).fill(0x30)]; // htype Ethernet with hlen 14
+  it('IEEE 802 hardware type with IPv4 is a binding, as Linux takes it on Ethernet', () => {
+    const body = [0, 6, 8, 0, 6, 4, ...u16(2), ...mac(MAC_A), 10, 0, 0, 100, ...mac(MAC_B), 10, 0, 0, 1];
     const f = decode([...EA, ...body]);
-    expect([f.arpOp, f.malformed, f.malformedLayer, f.weird, f.arpSenderIp]).toEqual([1, true, Layer.Arp, 'arp_bad_address_sizes', -1]);
-    const zero = decode([...EA, 0, 1, 8, 0, 6, 0, ...u16(1), ...new Array(12).fill(0)]);
-    expect(zero.weird).toBe('arp_bad_address_sizes');
+    expect([f.arpIsEthIpv4, f.arpSenderMac, formatIpv4(f.arpSenderIp), f.arpTargetMac, formatIpv4(f.arpTargetIp)]).toEqual([true, 0x000c2950d563, '10.0.0.100', 0x525400123456, '10.0.0.1']);
+  });
+  it('other sizes for Ethernet/IPv4 that the frame holds: decoded as far as tshark does, no fault', () => {
+    // htype Ethernet with hlen 14: the IPv4 addresses sit after 14-byte hardware addresses
+    const body = [0, 1, 8, 0, 14, 4, ...u16(1), ...new Array<number>(14).fill(0x30), 10, 0, 0, 1, ...new Array<number>(14).fill(0x31), 10, 0, 0, 2];
+    const f = decode([...EA, ...body]);
+    expect([f.arpOp, f.malformed, f.weird, f.arpIsEthIpv4, f.arpSenderMac, formatIpv4(f.arpSenderIp), formatIpv4(f.arpTargetIp)]).toEqual([1, false, '', false, -1, '10.0.0.1', '10.0.0.2']);
+    const zero = decode([...EA, 0, 1, 8, 0, 6, 0, ...u16(1), ...new Array<number>(12).fill(0)]);
+    // protocol addresses of 0 bytes: the MACs (all zero here) and nothing else
+    expect([zero.malformed, zero.weird, zero.arpIsEthIpv4, zero.arpSenderMac, zero.arpSenderIp]).toEqual([false, '', false, 0, -1]);
+  });
+  it('RARP (EtherType 0x8035) is read as ARP', () => {
+    const f = decode([...eth('ff:ff:ff:ff:ff:ff', MAC_A, 0x8035), ...arp(3, MAC_A, '0.0.0.0', MAC_A, '0.0.0.0')]);
+    expect([f.hasArp, f.arpOp, f.arpSenderMac, f.etherType]).toEqual([true, 3, 0x000c2950d563, 0x8035]);
   });
   it('sizes running past the wire frame are malformed; past the snaplen, truncated', () => {
     const body = [0, 1, 8, 0, 200, 200, ...u16(1), 1, 2, 3];
@@ -124,5 +135,39 @@ describe('tunnels', () => {
   it('a cut inner header is truncated at the inner layer', () => {
     const f = decode([...E4, ...ipv4({ src: '10.0.0.2', dst: '10.0.0.11', proto: 4 }, inner.slice(0, 12))]);
     expect([f.encapsulation, f.truncated, f.truncatedLayer, f.weird, f.innerIpSrc]).toEqual([Encapsulation.IpInIp, true, Layer.Inner, 'truncated_inner_ip', -1]);
+  });
+});
+
+describe('TCP and UDP headers cut short, and first fragments', () => {
+  const segment = tcp(40000, 80, 0x18, new Array<number>(24).fill(0x61));
+  const first = (proto: number, l4: number[]): number[] => [...E4, ...ipv4({ src: '10.0.0.1', dst: '10.0.0.100', proto, mf: true }, l4)];
+  it('a first fragment holding only part of the TCP header: its ports, no fault', () => {
+    const f = decode(first(6, segment.slice(0, 8)));
+    expect([f.srcPort, f.dstPort, f.tcpSeq, f.tcpFlags, f.truncated, f.malformed, f.weird]).toEqual([40000, 80, -1, -1, false, false, '']);
+    const g = decode(first(6, segment.slice(0, 16)));
+    expect([g.srcPort, g.tcpSeq, g.tcpAck, g.tcpFlags, g.tcpWindow, g.malformed]).toEqual([40000, 1000, 2000, 0x18, 65535, false]);
+  });
+  it('a first fragment of a UDP datagram: the length counts the whole datagram, no fault', () => {
+    const f = decode(first(17, udp(40001, 53, new Array<number>(24).fill(1), 1408)));
+    expect([f.srcPort, f.dstPort, f.udpLength, f.malformed, f.weird]).toEqual([40001, 53, 1408, false, '']);
+    const cut = decode(first(17, udp(40001, 53).slice(0, 4)));
+    expect([cut.srcPort, cut.dstPort, cut.udpLength, cut.malformed, cut.truncated]).toEqual([40001, 53, -1, false, false]);
+  });
+  it('the same lengths without MF are still faults', () => {
+    const f = decode([...E4, ...ipv4({ src: '10.0.0.1', dst: '10.0.0.100', proto: 17 }, udp(40001, 53, [1, 2], 1408))]);
+    expect([f.srcPort, f.malformed, f.weird]).toEqual([40001, true, 'bad_udp_length']);
+    const t = decode([...E4, ...ipv4({ src: '10.0.0.1', dst: '10.0.0.100', proto: 6 }, segment.slice(0, 8))]);
+    expect([t.srcPort, t.dstPort, t.malformed, t.weird]).toEqual([40000, 80, true, 'tcp_header_exceeds_packet']);
+  });
+  it('a snaplen cut inside the header keeps the ports (TCP from 4 bytes, UDP too) and flags it truncated', () => {
+    const whole = [...E4, ...ipv4({ src: '10.0.0.1', dst: '10.0.0.100', proto: 6 }, segment)];
+    const f = new DecodedFrame();
+    decodeFrame(record(whole.slice(0, 34 + 6), 1, whole.length), f);
+    expect([f.srcPort, f.dstPort, f.tcpSeq, f.truncated, f.weird]).toEqual([40000, 80, -1, true, 'truncated_tcp']);
+    decodeFrame(record(whole.slice(0, 34 + 3), 1, whole.length), f);
+    expect([f.srcPort, f.truncated]).toEqual([-1, true]);
+    const dns = [...E4, ...ipv4({ src: '10.0.0.1', dst: '10.0.0.100', proto: 17 }, udp(40003, 53, [9, 9]))];
+    decodeFrame(record(dns.slice(0, 34 + 6), 1, dns.length), f);
+    expect([f.srcPort, f.dstPort, f.udpLength, f.truncated, f.weird]).toEqual([40003, 53, 10, true, 'truncated_udp']);
   });
 });

@@ -139,3 +139,23 @@ describe('raw IP and loopback link types', () => {
     expect(f.truncatedLayer).toBe(Layer.Link);
   });
 });
+
+describe('Cisco FabricPath', () => {
+  const inner = [...eth(MAC_B, MAC_A, 0x0800), ...TCP_V4];
+  const switches = [...mac('02:00:0c:00:01:00'), ...mac('02:00:0c:00:02:00')];
+  it('the host frame inside is decoded, its FCS left out', () => {
+    const f = decode([...switches, ...u16(0x8903), 0x04, 0x3f, ...inner, 0xde, 0xad, 0xbe, 0xef]);
+    expect([f.ethSrc, f.ethDst, f.etherType, f.vlanCount, f.srcPort, f.dstPort, f.malformed, f.truncated]).toEqual([0x000c2950d563, 0x525400123456, 0x0800, 0, 40000, 80, false, false]);
+  });
+  it('with an 802.1Q tag in the switch header: that tag is the fabric\'s, not the host\'s', () => {
+    const f = decode([...switches, ...u16(0x8100), ...u16(7), ...u16(0x8903), 0x04, 0x3f, ...eth(MAC_B, MAC_A, 0x8100), ...vlanTag(12, 0x0800), ...TCP_V4, 0, 0, 0, 0]);
+    expect([f.ethSrc, f.vlanCount, f.vlanOuter, f.etherType, f.dstPort]).toEqual([0x000c2950d563, 1, 12, 0x0800, 80]);
+  });
+  it('a switch header cut short is truncated; a frame too short for a host frame is malformed', () => {
+    const cut = new DecodedFrame();
+    decodeFrame(record([...switches, ...u16(0x8903)], 1, 200), cut);
+    expect([cut.truncated, cut.weird]).toEqual([true, 'truncated_fabricpath']);
+    const short = decode([...switches, ...u16(0x8903), 0x04, 0x3f, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([short.malformed, short.weird, short.ipVersion]).toEqual([true, 'fabricpath_frame_too_short', 0]);
+  });
+});

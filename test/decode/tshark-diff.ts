@@ -122,6 +122,8 @@ export interface OurFrame {
   icmpType: number;
   arpEthIpv4: boolean;
   hasArp: boolean;
+  /** ARP hardware type, read from the frame (-1 without ARP). */
+  arpHardwareType: number;
   ethDst: number;
   values: Partial<Record<Field, string[]>>;
 }
@@ -208,11 +210,10 @@ export const EXPLANATIONS: readonly Explanation[] = [
     applies: (d, f) => f !== undefined && f.etherType < 0 && (f.ethDst === 0x01000c000000 || f.ethDst === 0x0c000c000000),
   },
   {
-    id: 'arp-not-eth-ipv4',
+    id: 'atm-arp',
     reason:
-      'ARP with hardware/protocol types other than Ethernet/IPv4: we keep only the op (no LVS host sends them); tshark shows any 6-byte hardware or 4-byte IPv4 address',
-    applies: (d, f) =>
-      f !== undefined && f.hasArp && !f.arpEthIpv4 && ARP_FIELDS.has(d.field) && (d.kind === 'tshark-only' || d.field === 'arp.opcode'),
+      'ATM ARP (hardware type 19, RFC 2225): tshark hands it to its ATMARP dissector, whose fields are atmarp.*; we keep only the op (no LVS host sends it)',
+    applies: (d, f) => f !== undefined && f.hasArp && f.arpHardwareType === 19 && d.field === 'arp.opcode' && d.kind === 'ours-only',
   },
   {
     id: 'nd-other-messages',
@@ -309,12 +310,10 @@ export function ourFrame(f: DecodedFrame): OurFrame {
   }
   if (f.hasArp) {
     push(v, 'arp.opcode', f.arpOp);
-    if (f.arpIsEthIpv4) {
-      push(v, 'arp.src.hw_mac', formatMac(f.arpSenderMac));
-      push(v, 'arp.src.proto_ipv4', formatIpv4(f.arpSenderIp));
-      push(v, 'arp.dst.hw_mac', formatMac(f.arpTargetMac));
-      push(v, 'arp.dst.proto_ipv4', formatIpv4(f.arpTargetIp));
-    }
+    if (f.arpSenderMac >= 0) push(v, 'arp.src.hw_mac', formatMac(f.arpSenderMac));
+    if (f.arpSenderIp >= 0) push(v, 'arp.src.proto_ipv4', formatIpv4(f.arpSenderIp));
+    if (f.arpTargetMac >= 0) push(v, 'arp.dst.hw_mac', formatMac(f.arpTargetMac));
+    if (f.arpTargetIp >= 0) push(v, 'arp.dst.proto_ipv4', formatIpv4(f.arpTargetIp));
   }
   if (f.ipVersion === 4 && f.ipSrc >= 0) {
     push(v, 'ip.src', formatIpv4(f.ipSrc));
@@ -339,14 +338,15 @@ export function ourFrame(f: DecodedFrame): OurFrame {
     push(v, 'ip.src', formatIpv4(f.icmpQuotedSrc));
     push(v, 'ip.dst', formatIpv4(f.icmpQuotedDst));
   }
-  if (f.tcpSeq >= 0) {
+  if (f.srcPort >= 0 && f.ipProto === 6) {
     push(v, 'tcp.srcport', f.srcPort);
     push(v, 'tcp.dstport', f.dstPort);
-    push(v, 'tcp.seq_raw', f.tcpSeq);
+    if (f.tcpSeq >= 0) push(v, 'tcp.seq_raw', f.tcpSeq);
     if (f.tcpFlags >= 0) push(v, 'tcp.flags', f.tcpFlags);
-    // tshark shows the acknowledgement number only when the ACK flag is set.
-    if (f.tcpFlags >= 0 && (f.tcpFlags & 0x10) !== 0) push(v, 'tcp.ack_raw', f.tcpAck);
-  } else if (f.udpLength >= 0) {
+    // tshark shows the acknowledgement number when the ACK flag is set, or when it is not 0
+    // (with a note that it should be).
+    if (f.tcpFlags >= 0 && ((f.tcpFlags & 0x10) !== 0 || f.tcpAck !== 0)) push(v, 'tcp.ack_raw', f.tcpAck);
+  } else if (f.srcPort >= 0 && f.ipProto === 17) {
     push(v, 'udp.srcport', f.srcPort);
     push(v, 'udp.dstport', f.dstPort);
   }
@@ -385,9 +385,18 @@ export function ourFrame(f: DecodedFrame): OurFrame {
     icmpType: f.icmpType,
     arpEthIpv4: f.arpIsEthIpv4,
     hasArp: f.hasArp,
+    arpHardwareType: f.hasArp ? arpHardwareType(f) : -1,
     ethDst: f.ethDst,
     values: v,
   };
+}
+
+/** The ARP header's hardware type: the two bytes after the link header of an ARP frame. */
+function arpHardwareType(f: DecodedFrame): number {
+  const link = f.linkType === 1 ? 14 + 4 * f.vlanCount : f.linkType === 113 ? 16 : f.linkType === 276 ? 20 : -1;
+  if (link < 0 || f.capturedLength < link + 2) return -1;
+  const o = f.offset + link;
+  return (f.data[o]! << 8) | f.data[o + 1]!;
 }
 
 export interface DiffResult {

@@ -311,11 +311,15 @@ describe('row: every header malformed, inside valid DR traffic -> counted as wei
         payload: patch(ipv6({ src: '2001:db8:188::111', dst: '2001:db8:188::120', nextHeader: IpProto.TCP, payload: syn(40200) }), (x) => void (x[4] = 0x40)),
       }),
     ],
-    // An RS "answering" ARP for the VIP, with sizes that cannot be Ethernet/IPv4.
-    ['arp_bad_address_sizes', ethernet({ src: RS1.mac, dst: CLIENT.mac, etherType: EtherType.ARP, payload: patch(arp({ op: 'reply', senderMac: RS1.mac, senderIp: VIP, targetMac: CLIENT.mac, targetIp: CLIENT.ip }), (x) => void (x[4] = 7)) })],
+    // A FabricPath switch header around fewer bytes than an Ethernet header.
+    ['fabricpath_frame_too_short', Uint8Array.of(...new Array<number>(12).fill(2), 0x89, 0x03, 0x04, 0x3f, 1, 2, 3, 4, 5, 6)],
     ['arp_length_exceeds_packet', ethernet({ src: RS1.mac, dst: CLIENT.mac, etherType: EtherType.ARP, pad: false, payload: patch(arp({ op: 'reply', senderMac: RS1.mac, senderIp: VIP, targetMac: CLIENT.mac, targetIp: CLIENT.ip }), (x) => void ((x[4] = 200), (x[5] = 200))) })],
     ['truncated_ethernet', Uint8Array.of(1, 2, 3, 4, 5)],
   ];
+
+  // An RS "answering" ARP for the VIP with 7-byte hardware addresses: no fault (tcpdump and
+  // tshark decode it), and no binding a client would take.
+  const oddArp = ethernet({ src: RS1.mac, dst: CLIENT.mac, etherType: EtherType.ARP, payload: patch(arp({ op: 'reply', senderMac: RS1.mac, senderIp: VIP, targetMac: CLIENT.mac, targetIp: CLIENT.ip }), (x) => void (x[4] = 7)) });
 
   it('each anomaly counted under its id in summary.weirds; the DR verdict unchanged', () => {
     const frames = drFrames();
@@ -325,13 +329,14 @@ describe('row: every header malformed, inside valid DR traffic -> counted as wei
       all.push(f);
       const bad = malformed[i];
       if (bad) all.push({ ...f, tsNanos: f.tsNanos + 1000, data: bad[1], note: bad[0] });
+      if (i === malformed.length) all.push({ ...f, tsNanos: f.tsNanos + 1000, data: oddArp, note: 'ARP, 7-byte MACs' });
     });
     const p = file('malformed.pcap', toPcap(all));
     const r = check(p);
     expectNoCrash(r);
     expect(r.stderr).toBe('');
     const j = json(r);
-    expect(j.summary.frames).toBe(frames.length + malformed.length);
+    expect(j.summary.frames).toBe(frames.length + malformed.length + 1);
     const want = Object.fromEntries(malformed.map(([id]) => [id, 1]));
     expect(j.summary.weirds).toEqual(want);
     expect(j.findings).toEqual([]);

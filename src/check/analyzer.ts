@@ -8,6 +8,7 @@
  */
 import type { DecodedFrame } from '../decode/frame.js';
 import { Encapsulation, SllPacketType, TcpFlag } from '../decode/frame.js';
+import { ETHERTYPE_RARP } from '../decode/ethernet.js';
 import { AddressBook } from '../track/addresses.js';
 import { ClaimLog } from '../track/claims.js';
 import { ClosedFlows } from '../track/closed-flows.js';
@@ -20,6 +21,7 @@ import { VantageCounter } from '../infer/vantage.js';
 import { Judge, type JudgeOptions, type Judgement } from '../judge/judge.js';
 import { PathBook } from '../infer/paths.js';
 import { SolicitationLog } from '../track/solicitations.js';
+import { FragmentTracker } from '../track/fragments.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -109,6 +111,7 @@ export class Analyzer {
   /** The legs of the open flows. */
   private readonly legs = new LegTable();
   readonly paths = new PathBook();
+  private readonly fragments = new FragmentTracker();
   liveFlows = 0;
   evictedFlows = 0;
   frames = 0;
@@ -197,7 +200,8 @@ export class Analyzer {
     if (time >= this.nextSweepTime && this.frames - this.framesAtSweep >= (this.liveFlows >> 2)) this.sweep(time);
 
     if (f.hasArp) {
-      if (f.arpIsEthIpv4 && !f.malformed) this.arp(f, capture, time);
+      // RARP shares ARP's format but binds nothing in anyone's ARP cache.
+      if (f.arpIsEthIpv4 && !f.malformed && f.etherType !== ETHERTYPE_RARP) this.arp(f, capture, time);
       return;
     }
     if (f.ndType === 136 || f.ndType === 135) {
@@ -211,8 +215,25 @@ export class Analyzer {
     const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpVersion === 4 && f.innerSrcPort >= 0;
     const proto = tunnel ? f.innerIpProto : f.ipProto;
     if (proto !== 6 && proto !== 17) return;
-    if (!tunnel && (f.srcPort < 0 || f.ipFragmentOffset > 0)) return;
+    if (!tunnel && f.ipVersion === 4 && (f.ipMoreFragments || f.ipFragmentOffset > 0) && !this.fragment(f, time)) return;
+    if (!tunnel && f.srcPort < 0) return;
     this.transport(f, capture, tunnel, proto);
+  }
+
+  /**
+   * An IPv4 fragment: the first one's ports are remembered, and a later one takes them into
+   * the frame (as reassembly would), so it counts in its flow and the copy matcher pairs the
+   * director's copy of it. False for a later fragment whose first fragment was not seen.
+   */
+  private fragment(f: DecodedFrame, time: number): boolean {
+    if (f.ipFragmentOffset === 0) {
+      if (f.srcPort >= 0) this.fragments.remember(f.ipSrc, f.ipDst, f.ipId, f.ipProto, f.srcPort, f.dstPort, time);
+      return true;
+    }
+    if (!this.fragments.find(f.ipSrc, f.ipDst, f.ipId, f.ipProto, time)) return false;
+    f.srcPort = this.fragments.foundSrcPort;
+    f.dstPort = this.fragments.foundDstPort;
+    return true;
   }
 
   private arp(f: DecodedFrame, capture: number, time: number): void {

@@ -153,7 +153,12 @@ export function readPacketFacts(f: DecodedFrame, ipOffset: number, book: Address
   out.proto = proto;
   const ipEnd = Math.min(end, ipOffset + Math.max(out.totalLength, 20));
   out.capturedLength = ipEnd - ipOffset;
-  if ((proto === 6 || proto === 17) && l4 + 8 <= ipEnd) {
+  if (version === 4 && ((d[ipOffset + 6]! & 0x1f) | d[ipOffset + 7]!) !== 0) {
+    // A later fragment holds no L4 header: the ports are the ones the analysis attributed to
+    // the frame from its first fragment (-1 if none, or for a tunnel's inner packet).
+    out.srcPort = ipOffset === f.ipOffset ? f.srcPort : -1;
+    out.dstPort = ipOffset === f.ipOffset ? f.dstPort : -1;
+  } else if ((proto === 6 || proto === 17) && l4 + 8 <= ipEnd) {
     out.srcPort = (d[l4]! << 8) | d[l4 + 1]!;
     out.dstPort = (d[l4 + 2]! << 8) | d[l4 + 3]!;
   } else {

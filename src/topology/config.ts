@@ -18,6 +18,9 @@ const MAX_WEIGHT = 2147483647;
 
 type Obj = Record<string, unknown>;
 
+/** Aliases a YAML topology may use: a real one needs a few; a document of nested ones can expand to gigabytes. */
+const MAX_ALIAS_COUNT = 100;
+
 /** Reads JSON (when the text parses as JSON) or YAML into plain data, with one-line errors. */
 function load(text: string, file: string): unknown {
   try {
@@ -25,7 +28,14 @@ function load(text: string, file: string): unknown {
   } catch (jsonError) {
     const doc = parseDocument(text);
     const err = doc.errors[0];
-    if (err === undefined) return doc.toJS() as unknown;
+    if (err === undefined) {
+      try {
+        return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+      } catch (e) {
+        // The yaml library refuses aliases that would expand past maxAliasCount ("billion laughs").
+        throw new UsageError(`${file}: not valid YAML: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`);
+      }
+    }
     // Text that opens like JSON was most likely meant as JSON: its error is the useful one.
     if (/^\s*[{[]/.test(text) && jsonError instanceof Error) {
       throw new UsageError(`${file}: not valid JSON: ${jsonError.message}`);

@@ -134,6 +134,11 @@ describe('parseConfig: errors name the file and the path', () => {
     ['services:\n  - vip: 10.0.0.1\n  - vip: 10.0.0.2\n    port: 80\nservices: []', 'lvs.yaml:5:1: not valid YAML: Map keys must be unique'],
     ['services: [10.0.0.1\ndirectorMacs: []', 'lvs.yaml:2:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     ['services: []\n---\ndirectorMacs: []', 'lvs.yaml:2:1: not valid YAML: more than one YAML document (---); put everything in one'],
+    [
+      // A "billion laughs" document: nine levels of nine aliases, 9^9 strings once expanded.
+      ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${new Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n'),
+      'lvs.yaml: not valid YAML: Excessive alias count indicates a resource exhaustion attack',
+    ],
   ])('%j', (yaml, msg) => {
     expect(bad(yaml)).toBe(msg);
   });

@@ -187,14 +187,38 @@ function pad9(n: number): string {
   return String(n).padStart(9, '0');
 }
 
-/** ISO-8601 UTC with nanoseconds: "2023-11-14T22:13:20.123456789Z". */
+/** The largest time JavaScript's Date can show: ±8.64e15 ms around 1970 (years -271821 to 275760). */
+const MAX_DATE_SECONDS = 8.64e12;
+
+/**
+ * ISO-8601 UTC with nanoseconds: "2023-11-14T22:13:20.123456789Z". A capture's clock can say
+ * anything (a pcapng timestamp or if_tsoffset near 2^63); outside Date's range the time is
+ * given as epoch seconds after an `@`, as `date -d @SECONDS` reads it.
+ */
 export function formatTimestamp(sec: number, nanos: number): string {
+  if (!(Math.abs(sec) < MAX_DATE_SECONDS)) return `@${formatEpoch(sec, nanos)}`;
   // Date carries milliseconds only; the full nanoseconds are appended by hand.
   const iso = new Date(sec * 1000).toISOString();
   return iso.slice(0, iso.length - 5) + '.' + pad9(nanos) + 'Z';
 }
 
-/** Seconds since the epoch with all nine fractional digits: "1700000000.123456789". */
+/** A number's decimal digits; above 2^53 those of the double itself ("4611686018427387904", not "4611686018427388000"). */
+function digits(n: number): string {
+  return Number.isInteger(n) && !Number.isSafeInteger(n) && Number.isFinite(n) ? BigInt(n).toString() : String(n);
+}
+
+/** ISO-8601 UTC of a time in seconds, to the millisecond ("@SECONDS" outside Date's range, see formatTimestamp). */
+export function formatIsoTime(seconds: number): string {
+  if (!(Math.abs(seconds) < MAX_DATE_SECONDS)) return `@${digits(seconds)}`;
+  return new Date(seconds * 1000).toISOString();
+}
+
+/**
+ * Seconds since the epoch with all nine fractional digits: "1700000000.123456789". A time
+ * before 1970 (a negative if_tsoffset) has negative seconds and nanoseconds counted forward:
+ * -5 s + 0.5 s is "-4.500000000".
+ */
 export function formatEpoch(sec: number, nanos: number): string {
-  return `${sec}.${pad9(nanos)}`;
+  if (sec < 0 && nanos > 0) return `-${digits(-sec - 1)}.${pad9(1_000_000_000 - nanos)}`;
+  return `${digits(sec)}.${pad9(nanos)}`;
 }

@@ -1,4 +1,5 @@
 import { defineRule } from './define.js';
+import { formatIsoTime } from '../decode/format.js';
 import { analyseOwnership } from '../infer/ownership.js';
 
 /** A failover is worth knowing about when reading a capture, but it is not a fault. */
@@ -32,7 +33,7 @@ export default defineRule({
                 to: ch.to,
                 kind: ch.event.kind === 'arp-gratuitous' ? 'gratuitous ARP' : ch.event.kind,
                 frame: ch.event.frame.frame,
-                time: new Date(ch.event.time * 1000).toISOString(),
+                time: formatIsoTime(ch.event.time),
               },
               frames: [ch.event.frame],
               mac: ch.to,

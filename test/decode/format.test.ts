@@ -6,6 +6,7 @@ import {
   formatIpv6,
   formatMac,
   formatTcpFlags,
+  formatIsoTime,
   formatTimestamp,
   parseIpv4,
   parseIpv6,
@@ -93,5 +94,19 @@ describe('TCP flags, timestamps', () => {
     expect(formatTimestamp(0, 5)).toBe('1970-01-01T00:00:00.000000005Z');
     expect(formatEpoch(1700000000, 123456789)).toBe('1700000000.123456789');
     expect(formatEpoch(1700000000, 1000)).toBe('1700000000.000001000');
+  });
+  it('times outside Date\'s range are epoch seconds after @, never an exception', () => {
+    expect(formatTimestamp(2 ** 62, 5000)).toBe('@4611686018427387904.000005000');
+    expect(formatTimestamp(-(2 ** 62), 0)).toBe('@-4611686018427387904.000000000');
+    expect(formatTimestamp(8.64e12 - 1, 0)).toBe('+275760-09-12T23:59:59.000000000Z');
+    expect(formatIsoTime(1700000000.5)).toBe('2023-11-14T22:13:20.500Z');
+    expect(formatIsoTime(2 ** 62)).toBe('@4611686018427387904');
+    expect(formatIsoTime(-(2 ** 62))).toBe('@-4611686018427387904');
+    expect(formatIsoTime(Number.NaN)).toBe('@NaN');
+  });
+  it('a time before 1970 counts its nanoseconds forward from the negative second', () => {
+    expect(formatEpoch(-5, 500_000_000)).toBe('-4.500000000');
+    expect(formatEpoch(-5, 0)).toBe('-5.000000000');
+    expect(formatEpoch(-1, 999_999_999)).toBe('-0.000000001');
   });
 });

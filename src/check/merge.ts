@@ -3,13 +3,15 @@
  * story: the readers run side by side and their records are merged by timestamp. A reader's
  * records are copied into its queue (the reader reuses its buffers); the merge hands on the
  * earliest head only while every unfinished capture has a record queued, so nothing later can
- * still arrive before it. A reader whose queue is full waits before parsing its next chunk,
- * which bounds memory by captures x queue length, not by file size.
+ * still arrive before it. A reader whose queue is full (in records or in bytes) waits before
+ * parsing its next chunk, which bounds memory by captures x queue size, not by file size.
  */
 import { CaptureRecord } from '../capture/record.js';
 
 /** Records a capture may hold in its queue before its reader waits. */
 const QUEUE_LIMIT = 20_000;
+/** Bytes of frames likewise: 20,000 frames of 256 KiB would be 5 GB. */
+const QUEUE_BYTES = 64 * 1024 * 1024;
 
 interface QueuedRecord {
   frameNumber: number;
@@ -28,6 +30,8 @@ class CaptureQueue {
   records: QueuedRecord[] = [];
   head = 0;
   done = false;
+  /** Frame bytes held. */
+  bytes = 0;
   resume: (() => void) | null = null;
 
   get size(): number {
@@ -43,6 +47,7 @@ class CaptureQueue {
     if (r === undefined) return undefined;
     this.records[this.head] = undefined as unknown as QueuedRecord;
     this.head++;
+    this.bytes -= r.bytes.length;
     if (this.head > 4096 && this.head * 2 > this.records.length) {
       this.records = this.records.slice(this.head);
       this.head = 0;
@@ -66,6 +71,7 @@ export class CaptureMerger {
   /** The sink callback for capture `index`: copies the record into its queue. */
   add(index: number, rec: CaptureRecord): void {
     const q = this.queues[index]!;
+    q.bytes += rec.capturedLength;
     q.records.push({
       frameNumber: rec.frameNumber,
       tsSeconds: rec.tsSeconds,
@@ -84,7 +90,7 @@ export class CaptureMerger {
   beforePush(index: number): Promise<void> | undefined {
     this.drain();
     const q = this.queues[index]!;
-    if (q.size < QUEUE_LIMIT) return undefined;
+    if (q.size < QUEUE_LIMIT && q.bytes < QUEUE_BYTES) return undefined;
     return new Promise((resolve) => {
       q.resume = resolve;
     });
@@ -128,7 +134,7 @@ export class CaptureMerger {
       v.data = r.bytes;
       v.offset = 0;
       this.deliver(v, best);
-      if (q.resume !== null && q.size < QUEUE_LIMIT / 2) {
+      if (q.resume !== null && q.size < QUEUE_LIMIT / 2 && q.bytes < QUEUE_BYTES / 2) {
         const resume = q.resume;
         q.resume = null;
         resume();

@@ -4,13 +4,18 @@
  * the proof. The frames are found by a second pass over the capture files: the first pass kept
  * frame numbers, not bytes. With several captures the frames are merged by time; a classic pcap
  * holds one link type, so frames of another link type are left out and counted.
+ *
+ * Frames stream from the readers to the file: memory does not grow with the evidence (a failing
+ * flow of thousands of 256 KiB frames once took gigabytes when they were gathered first).
  */
+import { closeSync, openSync } from 'node:fs';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { readCapture } from '../capture/read.js';
 import type { CaptureRecord } from '../capture/record.js';
 import { decodeFrame } from '../decode/decoder.js';
 import { DecodedFrame } from '../decode/frame.js';
 import { formatIpv4, formatIpv6 } from '../decode/format.js';
+import { CaptureMerger } from '../check/merge.js';
 import type { CheckResult } from '../result/result.js';
 
 export interface EvidenceOptions {
@@ -25,17 +30,6 @@ export interface EvidenceSummary {
   linkType: number;
 }
 
-interface Kept {
-  time: number;
-  capture: number;
-  frame: number;
-  linkType: number;
-  tsSeconds: number;
-  tsNanos: number;
-  bytes: Uint8Array;
-  originalLength: number;
-}
-
 /** Client endpoints ("proto ip port") of the flows whose frames are wanted. */
 function flowKeys(result: CheckResult): Set<string> {
   const keys = new Set<string>();
@@ -45,52 +39,54 @@ function flowKeys(result: CheckResult): Set<string> {
   return keys;
 }
 
-export async function writeEvidence(result: CheckResult, out: string, options: EvidenceOptions): Promise<EvidenceSummary> {
+/**
+ * Writes the evidence to `out`: a path (created or truncated) or an open file descriptor
+ * (written, not closed). A write error (ENOSPC...) rejects.
+ */
+export async function writeEvidence(result: CheckResult, out: string | number, options: EvidenceOptions): Promise<EvidenceSummary> {
   const cited = result.captures.map(() => new Set<number>());
   for (const f of result.findings) for (const r of f.frames) cited[r.capture]?.add(r.frame);
   const wanted = options.flows ? flowKeys(result) : new Set<string>();
-  const kept: Kept[] = [];
   const frame = new DecodedFrame();
-
-  for (let capture = 0; capture < result.captures.length; capture++) {
-    const path = result.captures[capture]!.path;
-    const frames = cited[capture]!;
-    if (path === '-' || (frames.size === 0 && wanted.size === 0)) continue;
-    await readCapture(path, {
-      onRecord(rec: CaptureRecord): void {
-        let keep = frames.has(rec.frameNumber);
-        if (!keep && wanted.size > 0) {
-          decodeFrame(rec, frame);
-          keep = belongsToFlow(frame, wanted);
-        }
-        if (!keep) return;
-        kept.push({
-          time: rec.tsSeconds + rec.tsNanos / 1e9,
-          capture,
-          frame: rec.frameNumber,
-          linkType: rec.linkType,
-          tsSeconds: rec.tsSeconds,
-          tsNanos: rec.tsNanos,
-          bytes: rec.data.slice(rec.offset, rec.offset + rec.capturedLength),
-          originalLength: rec.originalLength,
-        });
-      },
-      onIssue(): void {},
-    });
-  }
-  kept.sort((a, b) => (result.captures.length > 1 ? a.time - b.time : 0) || a.capture - b.capture || a.frame - b.frame);
-  const linkType = kept[0]?.linkType ?? 1;
-  const writer = PcapWriter.toFile(out, { linkType, resolution: 'nano' });
+  const fd = typeof out === 'number' ? out : openSync(out, 'w');
+  let writer: PcapWriter | null = null;
   let skipped = 0;
-  for (const k of kept) {
-    if (k.linkType !== linkType) {
-      skipped++;
-      continue;
-    }
-    writer.writeFrame(k.tsSeconds, k.tsNanos, k.bytes, 0, k.bytes.length, k.originalLength);
+  // The file's link type is the first written frame's, so the writer starts with that frame.
+  const merger = new CaptureMerger(result.captures.length, (rec) => {
+    writer ??= new PcapWriter(fd, { linkType: rec.linkType, resolution: 'nano' });
+    if (!writer.write(rec)) skipped++;
+  });
+  try {
+    const reads = result.captures.map(async (c, capture) => {
+      try {
+        const frames = cited[capture]!;
+        if (c.path === '-' || (frames.size === 0 && wanted.size === 0)) return;
+        await readCapture(
+          c.path,
+          {
+            onRecord(rec: CaptureRecord): void {
+              let keep = frames.has(rec.frameNumber);
+              if (!keep && wanted.size > 0) {
+                decodeFrame(rec, frame);
+                keep = belongsToFlow(frame, wanted);
+              }
+              if (keep) merger.add(capture, rec);
+            },
+            onIssue(): void {},
+          },
+          { beforePush: () => merger.beforePush(capture) },
+        );
+      } finally {
+        merger.finish(capture);
+      }
+    });
+    await Promise.all(reads);
+    writer ??= new PcapWriter(fd, { linkType: 1, resolution: 'nano' });
+    await writer.close();
+  } finally {
+    if (typeof out !== 'number') closeSync(fd);
   }
-  await writer.close();
-  return { frames: writer.framesWritten, skipped, linkType };
+  return { frames: writer.framesWritten, skipped, linkType: writer.linkType };
 }
 
 /** True when the frame is a TCP/UDP frame of one of the flows (either direction, any copy). */

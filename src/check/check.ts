@@ -3,6 +3,7 @@
  * frame into one reusable struct, feed the analyzer, and assemble the CheckResult. The CLI is
  * a thin layer over this; tests call it directly.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { readCapture } from '../capture/read.js';
 import type { ReadCaptureOptions, ReadResult } from '../capture/read.js';
 import type { CaptureRecord } from '../capture/record.js';
@@ -56,6 +57,9 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     ...(options.passingFlows !== undefined ? { passingFlows: options.passingFlows } : {}),
   });
   const signal = options.signal;
+  // Every capture's reader listens for the abort while a read is pending (gunzip's pipeline once
+  // more): with a dozen captures Node would warn of a listener leak on stderr.
+  if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 10 + 2 * paths.length), signal);
   /** An interrupted read still counts: report what arrived, with a note instead of the reader's summary. */
   const interrupted = (path: string, capture: number): ReadResult => ({
     path,

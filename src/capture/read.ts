@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { CaptureParser, type CaptureParserOptions } from './parser.js';
+import { fsPath } from './fs-path.js';
 import type { CaptureSink, CaptureSummary } from './context.js';
 
 export interface ReadCaptureOptions extends CaptureParserOptions {
@@ -108,7 +109,7 @@ export async function readCapture(path: string, sink: CaptureSink, options: Read
     raw = (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   } else {
     try {
-      fh = await open(path, 'r');
+      fh = await open(fsPath(path), 'r');
       const st = await fh.stat();
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       total = st.isFile() ? st.size : undefined;

@@ -15,6 +15,8 @@ import { writeEvidence } from '../report/evidence.js';
 import { collectLadders } from '../report/ladder.js';
 import { unusable, warnIssues } from './messages.js';
 import { OutputBuffer, writeAll } from './output.js';
+import { fsPath } from '../capture/fs-path.js';
+import { visible } from '../report/printable.js';
 
 export { FORMATS };
 
@@ -126,7 +128,7 @@ export function parseGate(args: Pick<CheckArgs, 'failOn' | 'strict' | 'expectRs'
 
 export async function readText(path: string, what: string): Promise<{ text: string; source: string }> {
   try {
-    return { text: await readFile(path, 'utf8'), source: path };
+    return { text: await readFile(fsPath(path), 'utf8'), source: path };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     throw new UsageError(`${what} ${path}: ${why(code)}`);
@@ -184,7 +186,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
       signal: stop.signal,
       ...(maxFlows !== undefined ? { maxFlows } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
-      ...(args.follow ? { onFinding: (f: Finding) => writeAll(1, `${followLine(args.captures, f)}\n`, () => undefined) } : {}),
+      ...(args.follow ? { onFinding: (f: Finding) => writeAll(1, `${visible(followLine(args.captures, f))}\n`, () => undefined) } : {}),
       // Tables without --all-flows show passing flows as a count only: none need a report.
       ...(outputs.every((o) => o.format === 'table') && !args.allFlows ? { passingFlows: 0 } : {}),
     });
@@ -269,7 +271,7 @@ function progressReporter(paths: readonly string[]): { update: (capture: number,
       const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
       const of = total !== undefined ? ` of ${mb(total)} (${Math.floor((100 * bytes) / total)}%)` : '';
       const rate = `${(frames / seconds / 1e6).toFixed(2)}M frames/s`;
-      process.stderr.write(`\r\u001b[K${paths[capture] ?? ''}: ${mb(bytes)}${of}, ${rate}`);
+      process.stderr.write(`\r\u001b[K${visible(paths[capture] ?? '')}: ${mb(bytes)}${of}, ${rate}`);
     },
     done() {
       if (shown) process.stderr.write('\r\u001b[K');

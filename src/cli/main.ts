@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { CaptureOpenError } from '../capture/read.js';
 import { UsageError } from '../topology/usage-error.js';
 import { rules, findRule } from '../rules/index.js';
@@ -14,9 +13,21 @@ import { FORMATS, runCheck } from './check.js';
 import { runDump } from './dump.js';
 import { runTopology } from './topology.js';
 import { DEFAULT_MAX_FLOWS } from '../check/analyzer.js';
+import { visible } from '../report/printable.js';
+import { userArguments } from './argv.js';
+import { writeAll } from './output.js';
 
+/**
+ * One line on stderr: written synchronously (a stream would queue lines in memory for a slow
+ * pipe, and fail with an unhandled 'error' once the pipe refuses more), with every control
+ * character from a path or an argument value shown as an escape (src/report/printable.ts).
+ */
 const warn = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  try {
+    writeAll(2, `${visible(line)}\n`, () => undefined);
+  } catch {
+    // stderr closed (2>&-): the exit status still tells.
+  }
 };
 
 /**
@@ -235,7 +246,7 @@ async function main(argv: string[]): Promise<number> {
   return status;
 }
 
-main(hideBin(process.argv)).then(
+main(userArguments()).then(
   (status) => {
     process.exitCode = status;
   },

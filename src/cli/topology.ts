@@ -12,6 +12,7 @@ import { UsageError } from '../topology/usage-error.js';
 import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 import { readText } from './check.js';
+import { visible } from '../report/printable.js';
 
 export interface TopologyArgs {
   captures: string[];
@@ -34,7 +35,11 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
   const result = await checkCaptures(args.captures, { given, rules: [] });
   warnIssues(result, warn);
   if (unusable(result)) return 2;
-  const description = describeTopology(result);
+  // Capture paths and notes reach the terminal: no control characters.
+  const description = describeTopology(result)
+    .split('\n')
+    .map((line) => visible(line))
+    .join('\n');
   const yaml = topologyToConfig(topologyFromResult(result));
   if (args.output !== undefined && args.output !== '-') {
     try {
@@ -42,9 +47,9 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
     } catch (err) {
       throw new UsageError(`--output ${args.output}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
     }
-    writeAll(1, `${description}config written to ${args.output} (check --config ${args.output})\n`, () => undefined);
+    writeAll(1, `${description}config written to ${visible(args.output)} (check --config ${visible(args.output)})\n`, () => undefined);
   } else {
-    process.stderr.write(description);
+    writeAll(2, description, () => undefined);
     writeAll(1, yaml, () => undefined);
   }
   return result.topology.vips.length > 0 ? 0 : 1;

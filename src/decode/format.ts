@@ -222,3 +222,24 @@ export function formatEpoch(sec: number, nanos: number): string {
   if (sec < 0 && nanos > 0) return `-${digits(-sec - 1)}.${pad9(1_000_000_000 - nanos)}`;
   return `${digits(sec)}.${pad9(nanos)}`;
 }
+
+/**
+ * Characters that change the layout of what shows them (see src/report/printable.ts): C0 and C1
+ * controls, DEL, line/paragraph separators, bidirectional controls, and lone surrogates (a byte
+ * of a file name that is not UTF-8 arrives as U+DC80 + byte: src/capture/fs-path.ts).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
+const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+
+function escapeOne(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`;
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** `s` with every character that could change the layout of what shows it written as an escape. */
+export function visible(s: string): string {
+  return UNSAFE.test(s) ? s.replace(UNSAFE_ALL, escapeOne) : s;
+}
+

@@ -14,6 +14,7 @@ import { rules as allRules } from '../rules/index.js';
 import { ladderFlows, ladderKey, nanosBetween, MAX_LADDERS, type FlowLadder, type LadderData, type LadderFrame } from './ladder.js';
 import { endpoint, frameText, plural } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
+import { printable } from './printable.js';
 
 export interface HtmlOptions {
   /** Frames of the failing flows (collectLadders); without them the ladders say how to get them. */
@@ -92,7 +93,8 @@ function findingsOf(result: CheckResult, f: FlowReport): Finding[] {
   return f.findings.map((i) => result.findings[i]).filter((x): x is Finding => x !== undefined);
 }
 
-export function formatHtml(result: CheckResult, options: HtmlOptions = {}): string {
+export function formatHtml(raw: CheckResult, options: HtmlOptions = {}): string {
+  const result = printable(raw);
   const ro = roles(result);
   const ladderIndex = new Map<FlowReport, number>();
   ladderFlows(result).forEach((f, i) => ladderIndex.set(f, i));

@@ -18,6 +18,7 @@ import { failsGate, realServersWithFlows, type FailOn, type GateOptions } from '
 import { endpoint, frameText, framesText } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
 import { serviceLabel } from '../result/service-label.js';
+import { printable } from './printable.js';
 
 export interface JunitOptions {
   /** The rules that ran; every address rule among them becomes a testcase. */
@@ -159,7 +160,8 @@ function gateCases(result: CheckResult, gate: GateOptions): Case[] {
   return cases;
 }
 
-export function formatJunit(result: CheckResult, options: JunitOptions): string {
+export function formatJunit(raw: CheckResult, options: JunitOptions): string {
+  const result = printable(raw);
   const failOn = options.gate.failOn;
   const suites: Suite[] = result.captures.map((c) => ({
     name: c.path,

@@ -10,6 +10,7 @@ import type { GateOptions, GateResult } from './gate.js';
 import { endpoint, frameText, framesText, plural } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
 import { serviceLabel, vipLabel } from '../result/service-label.js';
+import { printable, visible } from './printable.js';
 
 export interface MarkdownOptions {
   gate: GateOptions;
@@ -19,16 +20,20 @@ export interface MarkdownOptions {
 /** Rows per table: beyond this the JSON output has them all. */
 const MAX_ROWS = 50;
 
-/** Characters GitHub/GitLab Markdown would read as markup or HTML, and table cell separators. */
+/**
+ * Characters GitHub/GitLab Markdown would read as markup or HTML, and table cell separators.
+ * Line breaks become spaces; any other control character (a bare carriage return ends a line
+ * for CommonMark too) is shown as an escape, so nothing can start a block of its own.
+ */
 export function mdText(s: string): string {
-  return s.replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return visible(s.replace(/\r?\n/g, ' ')).replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
 }
 
 /** A code span that survives backticks in its content; pipes escaped since GFM tables split on them even inside code. */
 export function mdCode(s: string, inTable = false): string {
   const runs = s.match(/`+/g) ?? [];
   const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
-  const body = s.replace(/\r?\n/g, ' ');
+  const body = visible(s.replace(/\r?\n/g, ' '));
   const padded = body.startsWith('`') || body.endsWith('`') ? ` ${body} ` : body;
   return `${fence}${inTable ? padded.replace(/\|/g, '\\|') : padded}${fence}`;
 }
@@ -54,7 +59,8 @@ function flowFindings(result: CheckResult, f: FlowReport): Finding[] {
   return f.findings.map((i) => result.findings[i]).filter((x): x is Finding => x !== undefined);
 }
 
-export function formatMarkdown(result: CheckResult, options: MarkdownOptions): string {
+export function formatMarkdown(raw: CheckResult, options: MarkdownOptions): string {
+  const result = printable(raw);
   const out: string[] = [];
   const v = result.summary.flowsByVerdict;
   const sev = result.summary.findingsBySeverity;

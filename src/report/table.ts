@@ -11,6 +11,7 @@ import type { Style } from './style.js';
 import { writeGrid } from './grid.js';
 import { endpoint, frameText, framesText, plural, summaryCounts } from './text.js';
 import { serviceLabel, vipLabel } from '../result/service-label.js';
+import { printable } from './printable.js';
 
 export interface TableOptions {
   style: Style;
@@ -33,7 +34,9 @@ export function formatTable(result: CheckResult, options: TableOptions): string 
  * The report, handed to `writeLine` line by line as it is made (a line may hold newlines of its
  * own): a table of 50,000 failing flows is tens of MB of text, which need not all be in memory.
  */
-export function writeTable(result: CheckResult, options: TableOptions, writeLine: (line: string) => void): void {
+export function writeTable(raw: CheckResult, options: TableOptions, writeLine: (line: string) => void): void {
+  // Paths, configuration values and messages built from them reach a terminal: no control characters.
+  const result = printable(raw);
   const s = options.style;
   const emit = (...lines: string[]): void => {
     for (const line of lines) writeLine(line);

@@ -5,6 +5,7 @@
  */
 
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
+import { visible } from '../decode/format.js';
 import { checkIp, checkMac, parseRsSpec, parseVipSpec, serviceKey, splitHostPort, type IpFamily } from './given.js';
 import type { ConfiguredRealServer, ForwardMethod, GivenTopology, L4Proto, RealServer, VirtualService } from './topology.js';
 import { UsageError } from './usage-error.js';
@@ -314,7 +315,8 @@ export function topologyToConfig(t: GivenTopology): string {
   flowItems(doc.get('realServers'));
   const macs = doc.get('directorMacs');
   if (isSeq(macs)) macs.flow = true;
-  const header = t.sources.length > 0 ? ` lvs-pcap topology (from ${t.sources.join(', ')})` : ' lvs-pcap topology';
+  // The sources name files: a control character in one must not reach the reader of the file raw.
+  const header = t.sources.length > 0 ? ` lvs-pcap topology (from ${visible(t.sources.join(', '))})` : ' lvs-pcap topology';
   doc.commentBefore = header;
   return doc.toString({ lineWidth: 0 });
 }

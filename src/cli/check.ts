@@ -1,6 +1,5 @@
 /** `lvs-pcap check`: argument handling around the library's checkCaptures(). */
 import { readFile } from 'node:fs/promises';
-import { closeSync, openSync } from 'node:fs';
 import { checkCaptures } from '../check/check.js';
 import { buildGivenTopology } from '../topology/build.js';
 import type { CheckResult, Finding } from '../result/result.js';
@@ -15,6 +14,7 @@ import { writeEvidence } from '../report/evidence.js';
 import { collectLadders } from '../report/ladder.js';
 import { unusable, warnIssues } from './messages.js';
 import { OutputBuffer, writeAll } from './output.js';
+import { isWriteError, prepareOutputs, writeReason } from './output-files.js';
 import { fsPath } from '../capture/fs-path.js';
 import { visible } from '../report/printable.js';
 
@@ -139,10 +139,6 @@ function why(code: string): string {
   return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
 }
 
-function writeWhy(code: string): string {
-  return code === 'ENOENT' ? 'no such directory' : why(code);
-}
-
 export function selectRules(only: readonly string[], disable: readonly string[]): Rule[] {
   const known = new Set(allRules.map((r) => r.id));
   for (const id of [...only, ...disable]) {
@@ -169,6 +165,24 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   if (args.writeEvidence !== undefined && args.captures.includes('-')) {
     throw new UsageError('--write-evidence reads the captures a second time and cannot with stdin (-): save the capture to a file first');
   }
+  // Every file this run writes is checked now, against the inputs and each other, and its
+  // directory tried: a wrong path fails before the captures are read, never after the report.
+  const toStdout = outputs.find((o) => o.file === null);
+  const fileOutputs = outputs.flatMap((o) => (o.file === null ? [] : [{ format: o.format, flag: o.flag, path: o.file }]));
+  const files = prepareOutputs(
+    [
+      ...fileOutputs,
+      ...(args.writeEvidence !== undefined ? [{ flag: `--write-evidence ${args.writeEvidence}`, path: args.writeEvidence }] : []),
+    ],
+    [
+      ...args.captures.map((c) => ({ what: `the capture ${c}`, path: c })),
+      ...(args.ipvsadm !== undefined ? [{ what: `the --ipvsadm file ${args.ipvsadm}`, path: args.ipvsadm }] : []),
+      ...(args.config !== undefined ? [{ what: `the --config file ${args.config}`, path: args.config }] : []),
+    ],
+    toStdout !== undefined || args.follow === true,
+  );
+  const evidenceFile = args.writeEvidence !== undefined ? files[files.length - 1] : undefined;
+  const reportFiles = args.writeEvidence !== undefined ? files.slice(0, -1) : files;
   const progress = progressReporter(args.captures);
   // Ctrl-C ends the input, not the program: what was read is judged and reported. (tcpdump in
   // the same pipeline gets it too and closes the pipe.) A second Ctrl-C exits at once.
@@ -215,36 +229,44 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     reporters[format](result, options, (text) => out.write(text));
     out.flush();
   };
-  // Files first: an unwritable path is a usage error and should not follow a full report.
-  for (const o of outputs) {
-    if (o.file === null) continue;
-    let fd: number | undefined;
+  // A report that cannot be written (a full disk) is said on stderr; the others are still
+  // written, and the exit status stays the verdict's: it is about the traffic.
+  const failed = (what: string, err: unknown): void => {
+    if (!isWriteError(err)) throw err;
+    warn(`lvs-pcap: ${what}: ${writeReason(err)}`);
+  };
+  // Files first, so that they are complete by the time the terminal shows the verdict.
+  fileOutputs.forEach((o, i) => {
+    const file = reportFiles[i]!;
     try {
-      fd = openSync(o.file, 'w');
-      writeReport(fd, o.format, { ...base, style: plainStyle });
+      writeReport(file.open(), o.format, { ...base, style: plainStyle });
+      file.commit();
     } catch (err) {
-      throw new UsageError(`${o.flag}: cannot write ${o.file}: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+      file.discard();
+      failed(`${file.flag}: cannot write ${file.path}`, err);
     }
-  }
-  const toStdout = outputs.find((o) => o.file === null);
+  });
   if (toStdout) {
     const style = wantColour(process.stdout, process.env) ? colourStyle : plainStyle;
-    writeReport(1, toStdout.format, { ...base, style });
+    try {
+      writeReport(1, toStdout.format, { ...base, style });
+    } catch (err) {
+      failed('cannot write the report to stdout', err);
+    }
   } else {
     // Every report went to a file: the verdict still shows where the command ran.
     warn(`lvs-pcap: ${verdictWord(result)}: ${summaryCounts(result)} (${outputs.map((o) => `${o.format} in ${o.file ?? '-'}`).join(', ')})`);
   }
-  if (args.writeEvidence !== undefined) {
-    let summary;
+  if (evidenceFile !== undefined) {
     try {
-      summary = await writeEvidence(result, args.writeEvidence, { flows: args.evidenceFlows === true });
+      const summary = await writeEvidence(result, evidenceFile.open(), { flows: args.evidenceFlows === true });
+      evidenceFile.commit();
+      const skipped = summary.skipped > 0 ? ` (${summary.skipped} cited frames of another link type left out)` : '';
+      warn(`lvs-pcap: wrote ${summary.frames} evidence frame${summary.frames === 1 ? '' : 's'} to ${evidenceFile.path}${skipped}`);
     } catch (err) {
-      throw new UsageError(`--write-evidence ${args.writeEvidence}: cannot write it: ${writeWhy((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
+      evidenceFile.discard();
+      failed(`${evidenceFile.flag}: cannot write ${evidenceFile.path}`, err);
     }
-    const skipped = summary.skipped > 0 ? ` (${summary.skipped} cited frames of another link type left out)` : '';
-    warn(`lvs-pcap: wrote ${summary.frames} evidence frame${summary.frames === 1 ? '' : 's'} to ${args.writeEvidence}${skipped}`);
   }
   // The default gate stays silent (the report's verdict says it); a gate the user set
   // explains itself on stderr, where CI logs show it whatever the format.

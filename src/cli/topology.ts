@@ -3,15 +3,14 @@
  * file. The config goes to stdout (or --output), the description to stderr, so
  * `lvs-pcap topology x.pcap > lvs.yaml` works; with --output the description goes to stdout.
  */
-import { writeFileSync } from 'node:fs';
 import { checkCaptures } from '../check/check.js';
 import { topologyToConfig } from '../topology/config.js';
 import { buildGivenTopology } from '../topology/build.js';
 import { describeTopology, topologyFromResult } from '../report/topology-export.js';
-import { UsageError } from '../topology/usage-error.js';
 import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 import { readText } from './check.js';
+import { isWriteError, prepareOutputs, writeReason } from './output-files.js';
 import { visible } from '../report/printable.js';
 
 export interface TopologyArgs {
@@ -32,6 +31,14 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
     ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
     ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
   });
+  const toFile = args.output !== undefined && args.output !== '-';
+  const inputs = [
+    ...args.captures.map((c) => ({ what: `the capture ${c}`, path: c })),
+    ...(args.ipvsadm !== undefined ? [{ what: `the --ipvsadm file ${args.ipvsadm}`, path: args.ipvsadm }] : []),
+    ...(args.config !== undefined ? [{ what: `the --config file ${args.config}`, path: args.config }] : []),
+  ];
+  // Checked before the captures are read: not an input, a directory that exists (see output-files.ts).
+  const [file] = toFile ? prepareOutputs([{ flag: `--output ${args.output}`, path: args.output! }], inputs, false) : [undefined];
   const result = await checkCaptures(args.captures, { given, rules: [] });
   warnIssues(result, warn);
   if (unusable(result)) return 2;
@@ -41,13 +48,17 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
     .map((line) => visible(line))
     .join('\n');
   const yaml = topologyToConfig(topologyFromResult(result));
-  if (args.output !== undefined && args.output !== '-') {
+  if (file !== undefined) {
     try {
-      writeFileSync(args.output, yaml);
+      writeAll(file.open(), yaml, () => undefined);
+      file.commit();
     } catch (err) {
-      throw new UsageError(`--output ${args.output}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
+      file.discard();
+      if (!isWriteError(err)) throw err;
+      warn(`lvs-pcap: ${file.flag}: cannot write ${file.path}: ${writeReason(err)}`);
+      return 2;
     }
-    writeAll(1, `${description}config written to ${visible(args.output)} (check --config ${visible(args.output)})\n`, () => undefined);
+    writeAll(1, `${description}config written to ${visible(file.path)} (check --config ${visible(file.path)})\n`, () => undefined);
   } else {
     writeAll(2, description, () => undefined);
     writeAll(1, yaml, () => undefined);

@@ -1,0 +1,199 @@
+// The files a check writes: never onto an input or onto another output, whatever path names
+// them; written whole or not at all; a failed write said in one line without hiding the verdict.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI_BIN } from '../support/cli.js';
+import { RS1, T0, drConversation, toPcap } from '../support/packets.js';
+import { REPO, expectNoCrash, expectOneLine, re, runCli, stderrLines, useTempDir } from './support.js';
+
+const { file, path } = useTempDir();
+
+/** A capture whose verdict is FAIL (one reply from the RS's own address). */
+const FAILING = toPcap([...drConversation({ clientPort: 43000 }), ...drConversation({ clientPort: 43001, startSeconds: T0 + 1, replySrc: RS1.ip })]);
+
+function sha(p: string): string {
+  return createHash('sha256').update(readFileSync(p)).digest('hex');
+}
+
+/** Files in the test directory whose name says they are our temporary files. */
+function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+}
+
+describe('an output onto an input is refused before anything is read or written', () => {
+  it.each([
+    ['--write-evidence onto the capture', (cap: string) => ['--write-evidence', cap]],
+    ['--format json:CAPTURE', (cap: string) => ['--format', `json:${cap}`]],
+    ['--output onto the capture', (cap: string) => ['--format', 'junit', '--output', cap]],
+    ['another spelling of the same path', (cap: string) => ['--format', `json:${join(cap, '..', '.', cap.split('/').pop()!)}`]],
+  ])('%s', (name, extra) => {
+    const cap = file(`in-${name.replace(/\W+/g, '-')}.pcap`, FAILING);
+    const before = sha(cap);
+    const r = runCli(['check', cap, ...extra(cap)]);
+    expectOneLine(r, new RegExp(`is the capture ${re(cap)}: refusing to write over an input$`));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(sha(cap)).toBe(before);
+  });
+
+  it('through a symbolic link or a hard link to the capture', () => {
+    const cap = file('linked.pcap', FAILING);
+    const before = sha(cap);
+    symlinkSync(cap, path('soft.json'));
+    linkSync(cap, path('hard.json'));
+    for (const out of [path('soft.json'), path('hard.json')]) {
+      const r = runCli(['check', cap, '--format', `json:${out}`]);
+      expectOneLine(r, /refusing to write over an input$/);
+      expect(r.status).toBe(2);
+    }
+    expect(sha(cap)).toBe(before);
+  });
+
+  it('the --ipvsadm and --config files are inputs too', () => {
+    const cap = file('cfg-in.pcap', FAILING);
+    const config = file('cfg-in.yaml', 'services:\n  - vip: 192.168.188.120\n    port: 80\n');
+    const r = runCli(['check', cap, '--config', config, '--format', `markdown:${config}`]);
+    expectOneLine(r, new RegExp(`is the --config file ${re(config)}: refusing to write over an input$`));
+  });
+
+  it('stdout appended to the capture (>> capture) is refused', () => {
+    const cap = file('stdout-in.pcap', FAILING);
+    const before = sha(cap);
+    const fd = openSync(cap, 'a');
+    const r = spawnSync(process.execPath, [CLI_BIN, 'check', cap], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: REPO });
+    closeSync(fd);
+    expect(r.stderr).toMatch(/^lvs-pcap: stdout is the capture .*: refusing to write the report over an input\n$/);
+    expect(r.status).toBe(2);
+    expect(sha(cap)).toBe(before);
+  });
+
+  it('topology --output onto the capture', () => {
+    const cap = file('topo-in.pcap', FAILING);
+    const r = runCli(['topology', cap, '--output', cap]);
+    expectOneLine(r, /refusing to write over an input$/);
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('two outputs onto one file are refused', () => {
+  it.each([
+    ['two spellings', (d: string) => ['--format', `json:${d}/r.json`, '--format', `junit:${d}/./r.json`]],
+    ['a symbolic link to the other', (d: string) => ['--format', `json:${d}/real.json`, '--format', `junit:${d}/alias.json`]],
+    ['a report and the evidence', (d: string) => ['--format', `json:${d}/e.pcap`, '--write-evidence', `${d}/e.pcap`]],
+  ])('%s', (_name, extra) => {
+    const d = path(`dup-${Math.random().toString(16).slice(2)}`);
+    mkdirSync(d);
+    writeFileSync(join(d, 'real.json'), 'old');
+    symlinkSync(join(d, 'real.json'), join(d, 'alias.json'));
+    const cap = file('dup.pcap', FAILING);
+    const r = runCli(['check', cap, ...extra(d)]);
+    expectOneLine(r, /is the same file as --format json:/);
+    expect(r.status).toBe(2);
+    expect(readFileSync(join(d, 'real.json'), 'utf8')).toBe('old');
+    expect(leftovers(d)).toEqual([]);
+  });
+
+  it('a report file that is where stdout already goes', () => {
+    const cap = file('stdout-dup.pcap', FAILING);
+    const out = path('stdout-dup.txt');
+    const fd = openSync(out, 'w');
+    const r = spawnSync(process.execPath, [CLI_BIN, 'check', cap, '--format', 'table', '--format', `json:${out}`], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: REPO });
+    closeSync(fd);
+    expect(r.stderr).toMatch(/is where stdout goes too/);
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('a file is written whole or not at all', () => {
+  it('a path in a missing directory fails at once, before the captures are read', () => {
+    const cap = file('nodir.pcap', FAILING);
+    const r = runCli(['check', cap, '--format', `json:${path('no/such/dir/r.json')}`]);
+    expectOneLine(r, /^lvs-pcap: --format json:.*no\/such\/dir\/r\.json: cannot write .*: no such directory$/);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a directory is not a file', () => {
+    const cap = file('isdir.pcap', FAILING);
+    const r = runCli(['check', cap, '--write-evidence', path('')]);
+    expectOneLine(r, /cannot write .*: is a directory$/);
+  });
+
+  it('a write that fails part-way (an 8 KiB file size limit) leaves the old file, no temporary file, the verdict and the other reports', () => {
+    const d = path('fsize');
+    mkdirSync(d);
+    const cap = file('fsize.pcap', toPcap(Array.from({ length: 12 }, (_, i) => drConversation({ clientPort: 44000 + i, startSeconds: T0 + i, replySrc: RS1.ip })).flat()));
+    // Sizes first: the limit must stop the JSON report and let the Markdown one through.
+    const sizes = runCli(['check', cap, '--format', `json:${d}/r.json`, '--format', `markdown:${d}/small.md`]);
+    expect(sizes.status).toBe(1);
+    expect(statSync(join(d, 'small.md')).size).toBeLessThan(8192);
+    expect(statSync(join(d, 'r.json')).size).toBeGreaterThan(16384);
+    writeFileSync(join(d, 'r.json'), 'OLD');
+    // The shell ignores SIGXFSZ so that the write fails with EFBIG instead of killing the process.
+    const script = `trap '' XFSZ; ulimit -f 8; exec "$0" "$@"`;
+    const r = spawnSync('sh', ['-c', script, process.execPath, CLI_BIN, 'check', cap, '--format', `json:${d}/r.json`, '--format', `markdown:${d}/small.md`, '--format', 'table'], {
+      encoding: 'utf8',
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toMatch(new RegExp(`^lvs-pcap: --format json:${re(d)}/r\\.json: cannot write ${re(d)}/r\\.json: file too large\\n$`));
+    expect(readFileSync(join(d, 'r.json'), 'utf8')).toBe('OLD');
+    expect(readFileSync(join(d, 'small.md'), 'utf8')).toMatch(/^## ❌ FAIL: lvs-pcap check/);
+    expect(r.stdout).toMatch(/^lvs-pcap check: FAIL/);
+    expect(leftovers(d)).toEqual([]);
+    expect(r.status).toBe(1);
+  });
+
+  it('--write-evidence /dev/full: the report and its verdict, then one line on stderr', () => {
+    const cap = file('full.pcap', FAILING);
+    const r = runCli(['check', cap, '--write-evidence', '/dev/full']);
+    expectNoCrash(r);
+    expect(r.stdout).toMatch(/^lvs-pcap check: FAIL/);
+    expect(stderrLines(r)).toEqual(['lvs-pcap: --write-evidence /dev/full: cannot write /dev/full: no space left on device']);
+    expect(r.status).toBe(1);
+  });
+
+  it('stdout on a full disk: one line, the verdict as exit status', () => {
+    const cap = file('full-stdout.pcap', FAILING);
+    const fd = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [CLI_BIN, 'check', cap], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: REPO });
+    closeSync(fd);
+    expect(r.stderr).toBe('lvs-pcap: cannot write the report to stdout: no space left on device\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('a symbolic link is followed: the file it names is replaced, the link and the mode stay', () => {
+    const cap = file('link-out.pcap', FAILING);
+    const target = file('link-target.json', 'old');
+    chmodSync(target, 0o640);
+    symlinkSync(target, path('link-out.json'));
+    symlinkSync(path('link-new-target.json'), path('dangling.json'));
+    const r = runCli(['check', cap, '--format', `json:${path('link-out.json')}`, '--format', `junit:${path('dangling.json')}`]);
+    expectNoCrash(r);
+    expect(lstatSync(path('link-out.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8'))).toMatchObject({ verdict: 'fail' });
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(lstatSync(path('dangling.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path('link-new-target.json'), 'utf8')).toMatch(/^<\?xml/);
+    expect(leftovers(path(''))).toEqual([]);
+  });
+
+  it('a named pipe is written in place', async () => {
+    const cap = file('fifo.pcap', FAILING);
+    const fifo = path('out.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = spawn('cat', [fifo]);
+    let got = '';
+    reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    const r = runCli(['check', cap, '--format', `json:${fifo}`]);
+    await closed;
+    expect(r.status).toBe(1);
+    expect(JSON.parse(got)).toMatchObject({ verdict: 'fail' });
+    expect(existsSync(fifo) && !statSync(fifo).isFile()).toBe(true);
+  });
+});

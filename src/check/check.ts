@@ -4,6 +4,7 @@
  * a thin layer over this; tests call it directly.
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
+import { MAX_ISSUES_PER_CODE } from '../capture/context.js';
 import { readCapture } from '../capture/read.js';
 import type { ReadCaptureOptions, ReadResult } from '../capture/read.js';
 import type { CaptureRecord } from '../capture/record.js';
@@ -140,16 +141,33 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     vantagePoint: '',
     issues: [
       ...read.issues.map((x) => ({ severity: x.fatal ? ('error' as const) : ('warning' as const), code: x.code, offset: x.offset, message: x.message })),
-      ...[...unsupported[i]!.entries()].map(([linkType, u]) => ({
-        severity: 'warning' as const,
-        code: 'unsupported_link_type',
-        offset: u.offset,
-        message: `link type ${linkType}${LINK_TYPE_NAMES[linkType] ? ` (${LINK_TYPE_NAMES[linkType]})` : ''} is not decoded: its ${u.frames} frame${u.frames === 1 ? ' was' : 's were'} skipped`,
-      })),
+      ...unsupportedIssues(unsupported[i]!),
     ],
     unsupportedFrames: [...unsupported[i]!.values()].reduce((n, u) => n + u.frames, 0),
   }));
   return assemble(analyzer, captures);
+}
+
+/** One warning per link type we do not decode, the first MAX_ISSUES_PER_CODE of them, then their count. */
+function unsupportedIssues(seen: Map<number, { frames: number; offset: number }>): CaptureInfo['issues'] {
+  const all = [...seen.entries()];
+  const issues: CaptureInfo['issues'] = all.slice(0, MAX_ISSUES_PER_CODE).map(([linkType, u]) => ({
+    severity: 'warning' as const,
+    code: 'unsupported_link_type',
+    offset: u.offset,
+    message: `link type ${linkType}${LINK_TYPE_NAMES[linkType] ? ` (${LINK_TYPE_NAMES[linkType]})` : ''} is not decoded: its ${u.frames} frame${u.frames === 1 ? ' was' : 's were'} skipped`,
+  }));
+  const rest = all.slice(MAX_ISSUES_PER_CODE);
+  if (rest.length > 0) {
+    const frames = rest.reduce((n, [, u]) => n + u.frames, 0);
+    issues.push({
+      severity: 'warning',
+      code: 'unsupported_link_type',
+      offset: rest[0]![1].offset,
+      message: `${rest.length} more link types are not decoded: their ${frames} frame${frames === 1 ? ' was' : 's were'} skipped`,
+    });
+  }
+  return issues;
 }
 
 function assemble(analyzer: Analyzer, captures: CaptureInfo[]): CheckResult {

@@ -33,6 +33,21 @@ describe('a pcapng that repeats section headers, each followed by a packet of an
   });
 });
 
+describe('a pcapng declaring hundreds of link types we do not decode, next to Ethernet', () => {
+  it('one warning per link type up to ten, then one with the count of the rest', () => {
+    const types = Array.from({ length: 300 }, (_, i) => 1000 + i);
+    const dr = drFrames();
+    const blocks = [shb(), idb(1), ...types.map((t) => idb(t)), ...dr.map((f, i) => epb(0, Buffer.from(f.data), 1_700_000_000_000_000 + i * 1000)), ...types.map((_, i) => epb(i + 1, Buffer.alloc(20, 7)))];
+    const p = file('many-types.pcapng', Buffer.concat(blocks));
+    const r = runCli(['check', p]);
+    expectNoCrash(r);
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(MAX_ISSUES_PER_CODE + 1);
+    expect(lines[MAX_ISSUES_PER_CODE]).toMatch(/: warning: 290 more link types are not decoded: their 290 frames were skipped \(byte offset \d+\)$/);
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('timestamps outside what a calendar can show', () => {
   /** Two directors' gratuitous ARPs for the VIP: a failover, whose finding names its time. */
   const failover = [gratuitousArp(DIRECTOR.mac, VIP), gratuitousArp('00:0c:29:50:d5:64', VIP)];

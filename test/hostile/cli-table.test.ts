@@ -20,6 +20,7 @@ import {
   idb,
   json,
   pcapHeader,
+  pcapRecordHeader,
   pcapRecordOffsets,
   re,
   runCli,
@@ -152,6 +153,26 @@ describe('row: unsupported pcap version or link type -> error or skip with reaso
     expectNoCrash(r);
     const lines = stderrLines(r);
     expect(lines.some((l) => new RegExp(`^${re(p)}: (warning|error): .*link type 147.*\\(byte offset \\d+\\)$`).test(l)), `stderr: ${r.stderr}`).toBe(true);
+    expect(r.status).toBe(2);
+  });
+
+  it('an 802.11 capture whose record exceeds its snaplen: rejected in exactly one line, the reason why', () => {
+    // Radiotap (127), snaplen 26, one record of 86 bytes: a warning about the snaplen would come first.
+    const p = file('wifi.pcap', Buffer.concat([pcapHeader({ linkType: 127, snaplen: 26 }), pcapRecordHeader(86, 86), Buffer.alloc(86, 0x42)]));
+    const r = runCli(['check', p]);
+    expectOneLine(r, new RegExp(`^${re(p)}: error: nothing to analyse: link type 127 \\(IEEE 802\\.11 radiotap\\) is not decoded: its 1 frame was skipped \\(byte offset 24\\)$`));
+    expect(r.status).toBe(2);
+  });
+
+  it('several unusable captures: one line each', () => {
+    const wifi = file('wifi2.pcap', Buffer.concat([pcapHeader({ linkType: 105 }), pcapRecordHeader(40, 40), Buffer.alloc(40, 1)]));
+    const text = file('notes.pcap', 'not a capture at all\n');
+    const r = runCli(['check', wifi, text]);
+    expectNoCrash(r);
+    expect(stderrLines(r)).toEqual([
+      `${wifi}: error: nothing to analyse: link type 105 (IEEE 802.11) is not decoded: its 1 frame was skipped (byte offset 24)`,
+      `${text}: error: not a pcap or pcapng capture: text (starts 'not a ca…') (byte offset 0)`,
+    ]);
     expect(r.status).toBe(2);
   });
 

@@ -15,6 +15,7 @@ import { DecodedFrame } from '../decode/frame.js';
 import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { Analyzer } from './analyzer.js';
+import { MAX_ADDRESSES } from '../track/claims.js';
 import type { CaptureInfo, CheckResult, Finding, Severity, Verdict } from '../result/result.js';
 import { SCHEMA_VERSION } from '../result/result.js';
 import type { GivenTopology } from '../topology/topology.js';
@@ -172,6 +173,11 @@ function unsupportedIssues(seen: Map<number, { frames: number; offset: number }>
 
 function assemble(analyzer: Analyzer, captures: CaptureInfo[]): CheckResult {
   const j = analyzer.finish();
+  if (analyzer.claims.unkept > 0) {
+    j.topology.notes.push(
+      `address claims (ARP, NA) for more than ${MAX_ADDRESSES} addresses: ${analyzer.claims.unkept} claims of further addresses were counted, not judged (a scan or a flood?)`,
+    );
+  }
   captures.forEach((c, i) => {
     c.vantagePoint = j.vantagePoints[i]?.description ?? 'unknown';
   });

@@ -8,6 +8,12 @@ import type { ClaimKind } from '../result/views.js';
 /** Evidence kept per claimant and per address; counts stay exact beyond it. */
 export const MAX_CLAIM_FRAMES = 200;
 export const MAX_SEQUENCE = 5000;
+/**
+ * Distinct addresses whose claims are kept. A DR segment has a few hundred; a capture of ARP
+ * replies each for another address (a scan, a flood: 1M of them in 5.6 MB gzipped) took
+ * 1.8 GB. Claims of addresses beyond are only counted (ClaimLog.unkept).
+ */
+export const MAX_ADDRESSES = 65_536;
 
 export class Claimant {
   count = 0;
@@ -54,13 +60,20 @@ export class ClaimLog {
   /** Non-VIP addresses each MAC has claimed, for naming RS IPs. First seen wins. */
   readonly firstIpOfMac = new Map<number, number[]>();
 
+  /** Claims of addresses past MAX_ADDRESSES: counted, not kept. */
+  unkept = 0;
+
   add(ip: number, mac: number, kind: ClaimKind, capture: number, frame: number, time: number, to: number): void {
-    this.version++;
     let a = this.byIp.get(ip);
     if (a === undefined) {
+      if (this.byIp.size >= MAX_ADDRESSES) {
+        this.unkept++;
+        return;
+      }
       a = new AddressClaims(ip);
       this.byIp.set(ip, a);
     }
+    this.version++;
     a.add(mac, kind, capture, frame, time, to);
     let ips = this.firstIpOfMac.get(mac);
     if (ips === undefined) {

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, drConversation, ethernet, fixIpv4Checksum, frameAt, gratuitousArp, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
+import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, arpReply, drConversation, ethernet, fixIpv4Checksum, frameAt, gratuitousArp, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
 import { RSS_SLACK_KIB, baselineRssKiB, drFrames, epb, expectNoCrash, idb, json, runCli, shb, stderrLines, useTempDir } from './support.js';
 
 const { file, path } = useTempDir();
@@ -45,6 +45,22 @@ describe('a pcapng declaring hundreds of link types we do not decode, next to Et
     expect(lines).toHaveLength(MAX_ISSUES_PER_CODE + 1);
     expect(lines[MAX_ISSUES_PER_CODE]).toMatch(/: warning: 290 more link types are not decoded: their 290 frames were skipped \(byte offset \d+\)$/);
     expect(r.status).toBe(0);
+  });
+});
+
+describe('ARP replies each claiming another address (a scan or a flood)', () => {
+  it('claims beyond 65,536 addresses are counted and said, not kept', () => {
+    const n = 70_000;
+    const frames: TestFrame[] = [];
+    for (let i = 0; i < n; i++) {
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      frames.push(frameAt(arpReply({ ip, mac: '00:0c:29:00:00:01' }, ip, { ip: '10.255.255.254', mac: 'ff:ff:ff:ff:ff:ff' }), T0 + Math.floor(i / 1000), (i % 1000) * 1000));
+    }
+    const p = file('arp-flood.pcap.gz', gzipSync(toPcap(frames)));
+    const r = runCli(['check', p, '--format', 'json'], { timeoutMs: 60_000 });
+    expectNoCrash(r);
+    const notes = (JSON.parse(r.stdout) as { topology: { notes: string[] } }).topology.notes;
+    expect(notes).toContain(`address claims (ARP, NA) for more than 65536 addresses: ${n - 65536} claims of further addresses were counted, not judged (a scan or a flood?)`);
   });
 });
 

@@ -19,6 +19,8 @@ export interface MarkdownOptions {
 
 /** Rows per table: beyond this the JSON output has them all. */
 const MAX_ROWS = 50;
+/** Address and scheduling findings listed per rule and cause. */
+const MAX_FINDINGS_PER_RULE = 20;
 
 /**
  * Characters GitHub/GitLab Markdown would read as markup or HTML, and table cell separators.
@@ -141,10 +143,12 @@ export function formatMarkdown(raw: CheckResult, options: MarkdownOptions): stri
           if (filter) out.push(`  - Wireshark filter (first frame of each flow): ${mdCode(filter)}`);
           continue;
         }
-        for (const f of group) {
+        // Address findings of one rule are cut: a crafted capture makes thousands.
+        for (const f of group.slice(0, MAX_FINDINGS_PER_RULE)) {
           out.push(`- ${severityMark(f)} **${mdText(f.rule)}**: ${mdText(f.message)}`);
           if (f.frames.length > 0) out.push(`  - frames: ${mdText(framesText(result, f.frames))}${f.displayFilter ? ` · Wireshark filter: ${mdCode(f.displayFilter)}` : ''}`);
         }
+        if (group.length > MAX_FINDINGS_PER_RULE) out.push(`- … ${group.length - MAX_FINDINGS_PER_RULE} more **${mdText(rule)}** findings (--format json lists them)`);
       }
       out.push('');
     }

@@ -209,11 +209,13 @@ function causeLines(result: CheckResult, cause: Cause, s: Style): string[] {
       if (firstFrames.length > 0) lines.push(`          Wireshark filter: ${displayFilter(firstFrames)}`);
       continue;
     }
-    for (const f of group) {
+    // Address findings of one rule are cut like flows: a crafted capture makes thousands.
+    for (const f of group.slice(0, MAX_FLOWS_PER_RULE)) {
       const where = f.service !== undefined ? `${f.service}: ` : '';
       lines.push(`      ${severityMark(f, s)}  ${s.bold(f.rule)}  ${where}${f.message}`);
       if (f.frames.length > 0) lines.push(`          frames: ${framesText(result, f.frames)}    Wireshark filter: ${f.displayFilter}`);
     }
+    if (group.length > MAX_FLOWS_PER_RULE) lines.push(s.dim(`      ... ${group.length - MAX_FLOWS_PER_RULE} more ${first.rule} findings (--format json lists all)`));
   }
   return lines;
 }

@@ -118,6 +118,26 @@ describe('HTML report in chromium', () => {
     }
   });
 
+  it.skipIf(!available)(`a script that was not in the page when it was made does not run${skipped}`, async () => {
+    // As if markup had slipped through the escaping: the policy names the page's own script by
+    // its hash, so this one is refused while the page's still works.
+    const r = rendered.get('healthy')!;
+    const file = join(ARTIFACTS, 'injected.html');
+    writeFileSync(file, formatHtml(r.result).replace('</body>', "<script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script></body>"));
+    const page = await context!.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(pathToFileURL(file).href);
+    expect(await page.title()).not.toBe('pwned');
+    expect(await page.locator('body').getAttribute('data-pwned')).toBeNull();
+    expect(errors.some((e) => /Content Security Policy/.test(e)), errors.join('\n')).toBe(true);
+    // The page's own script ran: it counted the rows it shows.
+    expect(await page.locator('#shown-count').textContent()).toMatch(/^\d+ rows? shown$/);
+    await page.close();
+  });
+
   it.skipIf(!available)(`one table row per reported flow; passing flows counted and shown on demand${skipped}`, async () => {
     const { page, r } = await open('healthy');
     const passing = r.result.flows.filter((f) => f.verdict === 'pass').length;

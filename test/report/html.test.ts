@@ -3,6 +3,7 @@
  * ladder collector's second pass over the lab captures. What a person sees in a browser is
  * checked in test/browser.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
 import type { CheckResult, Finding, FlowReport } from '../../src/result/result.js';
@@ -43,7 +44,12 @@ describe('formatHtml', () => {
     const html = formatHtml(r, { ladders: await collectLadders(paths(r), r) });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(externalReferences(html)).toEqual([]);
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"`);
+    // The one script runs because the policy names its hash; no other inline script could.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(html).toContain(
+      `content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'"`,
+    );
     expect(html).toContain('@media print');
     expect(html.match(/<script>/g)).toHaveLength(1);
     // Deterministic: nothing of the run (time, host) goes in, so two renders are identical.

@@ -193,7 +193,7 @@ export const EXPLANATIONS: readonly Explanation[] = [
   {
     id: 'cut-header',
     reason:
-      'we flag the frame truncated/malformed at this layer and fill nothing from a partial header; tshark shows the fields it could read before its bounds error',
+      'we flag the frame truncated/malformed at this layer and fill nothing from a partial IP or link header (a partial TCP/UDP header keeps what tshark shows of it); tshark shows the fields it could read before its bounds error',
     applies: (d, f) => {
       if (f === undefined || d.kind === 'ours-only') return false;
       const rank = Math.min(

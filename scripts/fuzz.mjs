@@ -19,7 +19,7 @@
  * The mutation functions are exported (and free of dist/ imports) so test/hostile can drive the
  * same mutations from fast-check arbitraries.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -177,6 +177,222 @@ export function mutate(base, mutations, others) {
   return b;
 }
 
+// ---- crafted shapes ---------------------------------------------------------------------------
+// Captures no fixture mutation reaches in practice: a small file built to make the reader say a
+// lot, the clock show the impossible, one flow hold huge frames, the address book fill up.
+// Plain objects again, so fast-check can generate them and a failure prints what was built.
+//   { shape: 'sections', pairs, declare, iface, linkType }   SHB (+ IDB) + EPB, repeated
+//   { shape: 'interfaces', count, spread, packets }          one section, many IDBs, packets naming any id
+//   { shape: 'timestamps', tsresol, tsoffset, hi, lo, gap }  a failover at an extreme time
+//   { shape: 'huge', frames, size, copies }                  one TCP flow of big frames (and director copies)
+//   { shape: 'claims', count }                               ARP replies each claiming another address
+
+const TS_EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xf0000000, 0xffffffff];
+const TSOFFSETS = [0n, 1n, -1n, 2n ** 62n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)];
+const TSRESOLS = [0, 3, 6, 9, 19, 0x80, 0x80 | 10, 0x80 | 23, 0x80 | 24, 0x80 | 63];
+
+function blockLE(type, body) {
+  const pad = (4 - (body.length % 4)) % 4;
+  const len = 12 + body.length + pad;
+  const b = Buffer.alloc(len);
+  b.writeUInt32LE(type >>> 0, 0);
+  b.writeUInt32LE(len, 4);
+  body.copy(b, 8);
+  b.writeUInt32LE(len, len - 4);
+  return b;
+}
+function shbLE() {
+  const body = Buffer.alloc(16);
+  body.writeUInt32LE(0x1a2b3c4d, 0);
+  body.writeUInt16LE(1, 4);
+  body.fill(0xff, 8, 16);
+  return blockLE(0x0a0d0d0a, body);
+}
+function idbLE(linkType, options = Buffer.alloc(0)) {
+  const body = Buffer.alloc(8 + options.length);
+  body.writeUInt16LE(linkType & 0xffff, 0);
+  body.writeUInt32LE(262144, 4);
+  options.copy(body, 8);
+  return blockLE(1, body);
+}
+function epbLE(iface, hi, lo, frame) {
+  const body = Buffer.alloc(20 + frame.length);
+  body.writeUInt32LE(iface >>> 0, 0);
+  body.writeUInt32LE(hi >>> 0, 4);
+  body.writeUInt32LE(lo >>> 0, 8);
+  body.writeUInt32LE(frame.length, 12);
+  body.writeUInt32LE(frame.length, 16);
+  frame.copy(body, 20);
+  return blockLE(6, body);
+}
+function pcapLE(records) {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(262144, 16);
+  head.writeUInt32LE(1, 20);
+  const parts = [head];
+  records.forEach((frame, i) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
+    h.writeUInt32LE((i % 1000) * 1000, 4);
+    h.writeUInt32LE(frame.length, 8);
+    h.writeUInt32LE(frame.length, 12);
+    parts.push(h, frame);
+  });
+  return Buffer.concat(parts);
+}
+const DIRECTOR = [0x00, 0x0c, 0x29, 0x50, 0xd5, 0x63];
+const STANDBY = [0x00, 0x0c, 0x29, 0x50, 0xd5, 0x64];
+const CLIENT = [0x00, 0x0c, 0x29, 0xf3, 0x1f, 0xde];
+const RS = [0x00, 0x0c, 0x29, 0xe4, 0x4d, 0x1f];
+const VIP = [192, 168, 188, 120];
+function gratuitousArp(mac, ip) {
+  return Buffer.from([...new Array(6).fill(0xff), ...mac, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1, ...mac, ...ip, ...new Array(6).fill(0xff), ...ip, ...new Array(18).fill(0)]);
+}
+function tcpFrame(srcMac, dstMac, src, dst, sport, dport, flags, seq, id, payload) {
+  const ip = Buffer.alloc(20 + 20 + payload);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(Math.min(0xffff, ip.length), 2);
+  ip.writeUInt16BE(id & 0xffff, 4);
+  ip[6] = 0x40;
+  ip[8] = 64;
+  ip[9] = 6;
+  Buffer.from(src).copy(ip, 12);
+  Buffer.from(dst).copy(ip, 16);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  ip.writeUInt16BE(~sum & 0xffff, 10);
+  ip.writeUInt16BE(sport, 20);
+  ip.writeUInt16BE(dport, 22);
+  ip.writeUInt32BE(seq >>> 0, 24);
+  ip[32] = 0x50;
+  ip[33] = flags;
+  ip.writeUInt16BE(65535, 34);
+  ip.fill(0x41, 40);
+  return Buffer.concat([Buffer.from([...dstMac, ...srcMac, 0x08, 0x00]), ip]);
+}
+/** The director's copy of a client frame: new MACs, TTL one lower, header checksum redone. */
+function copyOf(frame) {
+  const c = Buffer.from(frame);
+  Buffer.from(RS).copy(c, 0);
+  Buffer.from(DIRECTOR).copy(c, 6);
+  c[14 + 8]--;
+  c.writeUInt16BE(0, 14 + 10);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += c.readUInt16BE(14 + i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  c.writeUInt16BE(~sum & 0xffff, 14 + 10);
+  return c;
+}
+
+/** The capture a crafted spec describes. */
+export function craft(spec) {
+  switch (spec.shape) {
+    case 'sections': {
+      const unit = Buffer.concat([shbLE(), ...(spec.declare ? [idbLE(spec.linkType)] : []), epbLE(spec.iface, 0x00060a24, 0x18202240, gratuitousArp(DIRECTOR, VIP))]);
+      return Buffer.concat(new Array(spec.pairs).fill(unit));
+    }
+    case 'interfaces': {
+      const parts = [shbLE()];
+      for (let i = 0; i < spec.count; i++) parts.push(idbLE(LINK_TYPES[(i * spec.spread) % LINK_TYPES.length] + (i % 7 === 0 ? 1000 + i : 0)));
+      for (let i = 0; i < spec.packets; i++) parts.push(epbLE((i * 2654435761) % (spec.count + 16), 0, i, gratuitousArp(DIRECTOR, VIP)));
+      return Buffer.concat(parts);
+    }
+    case 'timestamps': {
+      const opts = [];
+      if (spec.tsresol !== undefined) {
+        const o = Buffer.alloc(8);
+        o.writeUInt16LE(9, 0);
+        o.writeUInt16LE(1, 2);
+        o[4] = spec.tsresol;
+        opts.push(o);
+      }
+      if (spec.tsoffset !== undefined) {
+        const o = Buffer.alloc(12);
+        o.writeUInt16LE(14, 0);
+        o.writeUInt16LE(8, 2);
+        o.writeBigInt64LE(BigInt(spec.tsoffset), 4);
+        opts.push(o);
+      }
+      if (opts.length > 0) opts.push(Buffer.alloc(4));
+      const parts = [shbLE(), idbLE(1, Buffer.concat(opts))];
+      const frames = [gratuitousArp(DIRECTOR, VIP), tcpFrame(CLIENT, DIRECTOR, [192, 168, 188, 111], VIP, 40000, 80, 0x02, 1, 1, 0), gratuitousArp(STANDBY, VIP)];
+      frames.forEach((f, i) => parts.push(epbLE(0, spec.hi, (spec.lo + i * spec.gap) >>> 0, f)));
+      return Buffer.concat(parts);
+    }
+    case 'huge': {
+      const frames = [];
+      for (let i = 0; i < spec.frames; i++) {
+        const f = tcpFrame(CLIENT, DIRECTOR, [192, 168, 188, 111], VIP, 40000, 80, i === 0 ? 0x02 : 0x18, 1000 + i * spec.size, i, i === 0 ? 0 : spec.size);
+        frames.push(f);
+        if (spec.copies) frames.push(copyOf(f));
+      }
+      return pcapLE(frames);
+    }
+    case 'claims': {
+      const frames = [];
+      for (let i = 0; i < spec.count; i++) frames.push(gratuitousArp([0x00, 0x0c, 0x29, 0, (i >> 8) & 255, i & 255], [10, (i >> 16) & 255, (i >> 8) & 255, i & 255]));
+      return pcapLE(frames);
+    }
+    default:
+      throw new Error(`unknown shape ${JSON.stringify(spec)}`);
+  }
+}
+
+/** A crafted spec from the PRNG `r`; sizes kept so that a case runs in a fraction of a second. */
+export function randomCrafted(r) {
+  const int = (n) => Math.floor(r() * n);
+  switch (int(5)) {
+    case 0:
+      return { shape: 'sections', pairs: 1 + int(20_000), declare: int(2) === 0, iface: int(3), linkType: LINK_TYPES[int(LINK_TYPES.length)] };
+    case 1:
+      return { shape: 'interfaces', count: 1 + int(3000), spread: 1 + int(7), packets: int(2000) };
+    case 2: {
+      const spec = { shape: 'timestamps', hi: TS_EXTREMES[int(TS_EXTREMES.length)], lo: TS_EXTREMES[int(TS_EXTREMES.length)], gap: [0, 1, 1_000_000, 0x7fffffff][int(4)] };
+      if (int(2) === 0) spec.tsresol = TSRESOLS[int(TSRESOLS.length)];
+      if (int(2) === 0) spec.tsoffset = String(TSOFFSETS[int(TSOFFSETS.length)]);
+      return spec;
+    }
+    case 3:
+      return { shape: 'huge', frames: 1 + int(24), size: [1460, 9000, 65000, 200_000, 262_000][int(5)], copies: int(2) === 0 };
+    default:
+      return { shape: 'claims', count: 1 + int(70_000) };
+  }
+}
+
+// ---- hostile names -----------------------------------------------------------------------------
+
+/** Pieces a hostile file name is made of: escape sequences, line breaks, markup, bidi, stray bytes. */
+export const NAME_PIECES = [
+  '\u001b[2J', '\u001b[1A\r\u001b[2K', '\u001b]0;title\u0007', '\r', '\n', '\t', '\u0000x', '\u007f', '\u0085', '\u009b31m',
+  '\u202e', '\u2066', '\u2028', '|', '`', '#', '<img src=x onerror=alert(1)>', ']]>', '&amp;', '"', "'", '\\', ' ', 'é', '🙂',
+  '\udce9', '\udcff', 'lvs-pcap check: PASS',
+];
+
+/** A file name (no '/', no NUL) from NAME_PIECES; non-UTF-8 bytes as U+DC80+byte (src/capture/fs-path.ts). */
+export function hostileName(r) {
+  let name = '';
+  const n = 1 + Math.floor(r() * 6);
+  for (let i = 0; i < n; i++) name += NAME_PIECES[Math.floor(r() * NAME_PIECES.length)];
+  return name.replace(/\u0000/g, '') + '.pcap';
+}
+
+/** Characters no text report may carry raw: C0 but the newline, DEL, C1, bidi controls, lone surrogates. */
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]/u;
+
+/** Problems with text reports (table, Markdown, JUnit, HTML): a control character that could change what shows them. */
+export function checkPrintable(reports) {
+  const problems = [];
+  for (const [format, text] of Object.entries(reports)) {
+    const m = RAW_CONTROL.exec(text);
+    if (m) problems.push(`${format} report holds U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} raw at ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 30), m.index + 10))}`);
+  }
+  return problems;
+}
+
 /** splitmix32: tiny, seedable, good enough to pick mutations. */
 export function prng(seed) {
   let s = seed >>> 0;
@@ -189,11 +405,17 @@ export function prng(seed) {
   };
 }
 
-/** The mutations of case `index` under `seed`: independent of every other case. */
+/**
+ * The mutations of case `index` under `seed`: independent of every other case. One case in
+ * four starts from a crafted capture instead of a fixture (then 0-2 mutations on top), and one
+ * in four is written under a hostile file name.
+ */
 export function randomMutations(seed, index) {
   const r = prng((seed ^ Math.imul(index + 1, 0x27d4eb2d)) >>> 0);
   const int = (n) => Math.floor(r() * n);
-  const count = 1 + int(4);
+  const crafted = int(4) === 0 ? randomCrafted(r) : undefined;
+  const name = int(4) === 0 ? hostileName(r) : undefined;
+  const count = crafted ? int(3) : 1 + int(4);
   const out = [];
   for (let i = 0; i < count; i++) {
     const k = int(13);
@@ -205,14 +427,20 @@ export function randomMutations(seed, index) {
     else if (k < 12) out.push({ kind: 'dup', at: r(), len: 1 + int(64), times: 1 + int(8) });
     else out.push({ kind: 'link', field: int(1 << 16), type: int(LINK_TYPES.length) });
   }
-  return { fixture: int(1 << 16), gzip: int(8) === 0, mutations: out };
+  return { fixture: int(1 << 16), gzip: int(8) === 0, mutations: out, ...(crafted ? { crafted } : {}), ...(name !== undefined ? { name } : {}) };
 }
 
-/** Checks the invariants the CLI's one-line messages and exit statuses rely on. */
-export function checkInvariants(result, bytesLength) {
+/**
+ * Checks the invariants the CLI's one-line messages and exit statuses rely on. `issuesPerCode`:
+ * the most issues of one code a capture may list (the reader's cap plus its closing count).
+ */
+export function checkInvariants(result, bytesLength, issuesPerCode = Infinity) {
   const problems = [];
   for (const c of result.captures) {
     let fatal = 0;
+    const perCode = new Map();
+    for (const i of c.issues) perCode.set(i.code, (perCode.get(i.code) ?? 0) + 1);
+    for (const [code, n] of perCode) if (n > issuesPerCode) problems.push(`${n} issues of code ${code} (at most ${issuesPerCode})`);
     for (const i of c.issues) {
       if (/[\r\n]/.test(i.message)) problems.push(`issue ${i.code} spans lines: ${JSON.stringify(i.message)}`);
       if (!Number.isSafeInteger(i.offset) || i.offset < 0 || i.offset > Math.max(bytesLength, c.bytes)) problems.push(`issue ${i.code} offset ${i.offset} outside the ${c.bytes}-byte stream`);
@@ -234,6 +462,7 @@ function summaryText(s) {
     `${s.failures} failures, peak rss ${(s.maxRss / 2 ** 20).toFixed(0)} MiB, ${s.slowOnce} over the CPU-time budget once but not when rerun\n` +
     `  slowest per KiB: case ${s.worst.index}, ${s.worst.size} bytes in ${s.worst.ms.toFixed(1)} ms CPU\n` +
     `  verdicts: ${Object.entries(s.verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
+    `  cases from: ${Object.entries(s.shapes ?? {}).sort().map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
     `  issue codes: ${Object.entries(s.codes).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`
   );
 }
@@ -261,7 +490,7 @@ async function runShards(args, seed, root, fixturePaths) {
     return new Promise((resolve) => child.on('close', (code) => resolve({ k, code, summary })));
   });
   const results = await Promise.all(runs);
-  const total = { seed, first: 0, done: 0, failures: 0, maxRss: 0, slowOnce: 0, worst: { perKiB: 0, ms: 0, index: -1, size: 0 }, bytesTotal: 0, secs: (Date.now() - started) / 1000, verdicts: {}, codes: {} };
+  const total = { seed, first: 0, done: 0, failures: 0, maxRss: 0, slowOnce: 0, worst: { perKiB: 0, ms: 0, index: -1, size: 0 }, bytesTotal: 0, secs: (Date.now() - started) / 1000, verdicts: {}, codes: {}, shapes: {} };
   let broken = 0;
   for (const { k, code, summary } of results) {
     if (!summary) {
@@ -277,6 +506,7 @@ async function runShards(args, seed, root, fixturePaths) {
     if (summary.worst.perKiB > total.worst.perKiB) total.worst = summary.worst;
     for (const [key, n] of Object.entries(summary.verdicts)) total.verdicts[key] = (total.verdicts[key] ?? 0) + n;
     for (const [key, n] of Object.entries(summary.codes)) total.codes[key] = (total.codes[key] ?? 0) + n;
+    for (const [key, n] of Object.entries(summary.shapes)) total.shapes[key] = (total.shapes[key] ?? 0) + n;
   }
   console.log(summaryText(total));
   process.exitCode = total.failures || broken ? 1 : 0;
@@ -329,6 +559,10 @@ async function main() {
   const { FORMATS, reporters } = await import(pathToFileURL(join(dist, 'report/index.js')).href);
   const { gate } = await import(pathToFileURL(join(dist, 'report/gate.js')).href);
   const { rules } = await import(pathToFileURL(join(dist, 'rules/index.js')).href);
+  const { writeEvidence } = await import(pathToFileURL(join(dist, 'report/evidence.js')).href);
+  const { fsPath } = await import(pathToFileURL(join(dist, 'capture/fs-path.js')).href);
+  const { MAX_ISSUES_PER_CODE } = await import(pathToFileURL(join(dist, 'capture/context.js')).href);
+  const devNull = openSync('/dev/null', 'w');
   const ruleList = rules.map((r) => ({ id: r.id, kind: r.kind }));
   const strictGate = { failOn: 'incomplete', minFlows: 1, expectRs: 2 };
 
@@ -339,26 +573,39 @@ async function main() {
 
   // CPU time, not wall time: linear cost is a property of the code, and a fuzz run shares the
   // machine (with --jobs siblings, with nice) without that being a failure.
-  const runOne = async (bytes) => {
-    writeFileSync(file, bytes);
-    const t0 = process.cpuUsage();
-    const result = await checkCaptures([file]);
-    formatJson(result);
-    formatTable(result, { style: plainStyle, allFlows: true, timeline: true });
-    const gateResult = gate(result, strictGate);
-    const options = { style: plainStyle, allFlows: true, timeline: true, rules: ruleList, gate: strictGate, gateResult };
-    let written = 0;
-    for (const format of FORMATS) reporters[format](result, options, (text) => (written += text.length));
-    if (written === 0) throw new Error('the reporters wrote nothing');
-    const used = process.cpuUsage(t0);
-    const ms = (used.user + used.system) / 1000;
-    return { result, ms };
+  // A case under a hostile name is written to its own file (the name may hold bytes that are
+  // not UTF-8: fsPath gives the file system the bytes the string carries).
+  const runOne = async (bytes, name, evidence) => {
+    const path = name === undefined ? file : join(work, name);
+    writeFileSync(fsPath(path), bytes);
+    try {
+      const t0 = process.cpuUsage();
+      const result = await checkCaptures([path]);
+      formatJson(result);
+      formatTable(result, { style: plainStyle, allFlows: true, timeline: true });
+      const gateResult = gate(result, strictGate);
+      const options = { style: plainStyle, allFlows: true, timeline: true, rules: ruleList, gate: strictGate, gateResult };
+      const texts = {};
+      for (const format of FORMATS) {
+        let text = '';
+        reporters[format](result, options, (t) => (text += t));
+        texts[format] = text;
+      }
+      if (Object.values(texts).every((t) => t.length === 0)) throw new Error('the reporters wrote nothing');
+      if (evidence && result.findings.length > 0) await writeEvidence(result, devNull, { flows: true });
+      const used = process.cpuUsage(t0);
+      const ms = (used.user + used.system) / 1000;
+      delete texts.json;
+      return { result, ms, texts };
+    } finally {
+      if (name !== undefined) rmSync(fsPath(path), { force: true });
+    }
   };
 
   if (args.replay) {
     const bytes = readFileSync(args.replay);
-    const { result, ms } = await runOne(bytes);
-    const problems = checkInvariants(result, bytes.length);
+    const { result, ms, texts } = await runOne(bytes, undefined, true);
+    const problems = [...checkInvariants(result, bytes.length, MAX_ISSUES_PER_CODE + 1), ...checkPrintable(texts)];
     console.log(`replay ${args.replay}: ${bytes.length} bytes, ${ms.toFixed(1)} ms, verdict ${result.verdict}, frames ${result.summary.frames}, issues ${JSON.stringify(result.captures[0].issues)}`);
     if (problems.length) console.log(`invariant problems:\n  ${problems.join('\n  ')}`);
     process.exitCode = problems.length ? 1 : 0;
@@ -393,6 +640,8 @@ async function main() {
   let worst = { perKiB: 0, ms: 0, index: -1, size: 0 };
   let maxRss = 0;
   const verdicts = new Map();
+  // What the cases were built from: a fixture or a crafted shape, and how many had hostile names.
+  const shapes = new Map();
   const codes = new Map();
   let failures = 0;
   let slowOnce = 0;
@@ -401,7 +650,10 @@ async function main() {
     const spec = randomMutations(seed, i);
     const fi = spec.fixture % fixtures.length;
     let bytes;
-    if (spec.gzip && gzFixtures.length && spec.mutations[0].kind === 'flip') {
+    if (spec.crafted) {
+      bytes = mutate(craft(spec.crafted), spec.mutations, fixtures);
+      if (spec.gzip) bytes = gzipSync(bytes, { level: 1 });
+    } else if (spec.gzip && gzFixtures.length && spec.mutations[0].kind === 'flip') {
       // Damage the compressed bytes themselves: corrupt deflate, bad CRC, cut trailer.
       bytes = mutate(gzFixtures[spec.fixture % gzFixtures.length], spec.mutations, gzFixtures);
     } else {
@@ -409,15 +661,18 @@ async function main() {
       if (spec.gzip) bytes = gzipSync(bytes, { level: 1 });
     }
     let failure = null;
+    // Evidence (every frame of the flows with findings, to /dev/null) for the huge-frame shape
+    // and one case in 32: it is the second pass whose memory a big flow once blew up.
+    const evidence = spec.crafted?.shape === 'huge' || i % 32 === 0;
     try {
-      const { result, ms } = await runOne(bytes);
-      const problems = checkInvariants(result, bytes.length);
+      const { result, ms, texts } = await runOne(bytes, spec.name, evidence);
+      const problems = [...checkInvariants(result, bytes.length, MAX_ISSUES_PER_CODE + 1), ...checkPrintable(texts)];
       // Linear time: a generous per-KiB budget above a fixed floor (GC pauses, first-case JIT).
       const budget = 250 + bytes.length / 1024 * 20;
       if (ms > budget) {
         // Once more before calling it slow: a GC pause or another process on the box is noise,
         // a superlinear path is slow every time.
-        const again = (await runOne(bytes)).ms;
+        const again = (await runOne(bytes, spec.name, evidence)).ms;
         if (again > budget) problems.push(`took ${ms.toFixed(0)} ms, then ${again.toFixed(0)} ms, for ${bytes.length} bytes (budget ${budget.toFixed(0)} ms)`);
         else slowOnce++;
       }
@@ -431,6 +686,9 @@ async function main() {
     }
     done++;
     bytesTotal += bytes.length;
+    const shape = spec.crafted?.shape ?? 'fixture';
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    if (spec.name !== undefined) shapes.set('hostile name', (shapes.get('hostile name') ?? 0) + 1);
     if (failure) {
       failures++;
       const repro = join(args.out, `lvs-fuzz-seed${seed}-case${i}.cap`);
@@ -438,7 +696,9 @@ async function main() {
       console.log(`FAIL case ${i}: ${failure}`);
       mkdirSync(args.out, { recursive: true });
       writeFileSync(repro, bytes);
-      console.log(`FAIL case ${i} (fixture ${relative(root, fixturePaths[fi])}, mutations ${JSON.stringify(spec.mutations)}, gzip ${spec.gzip}):\n  ${failure}\n  reproducer: ${repro}\n  rerun: node scripts/fuzz.mjs --seed ${seed} --case ${i}   or   node dist/cli/main.js check ${repro}`);
+      const base = spec.crafted ? `crafted ${JSON.stringify(spec.crafted)}` : `fixture ${relative(root, fixturePaths[fi])}`;
+      const named = spec.name !== undefined ? `, name ${JSON.stringify(spec.name)}` : '';
+      console.log(`FAIL case ${i} (${base}, mutations ${JSON.stringify(spec.mutations)}, gzip ${spec.gzip}${named}):\n  ${failure}\n  reproducer: ${repro}\n  rerun: node scripts/fuzz.mjs --seed ${seed} --case ${i}   or   node dist/cli/main.js check ${repro}`);
       if (failures >= 20) {
         console.log('fuzz: 20 failures, stopping');
         break;
@@ -459,6 +719,7 @@ async function main() {
     secs: (Date.now() - started) / 1000,
     verdicts: Object.fromEntries(verdicts),
     codes: Object.fromEntries(codes),
+    shapes: Object.fromEntries(shapes),
   };
   if (args.shard) console.log(`${SHARD_SUMMARY} ${JSON.stringify(summary)}`);
   else console.log(summaryText(summary));

@@ -27,12 +27,22 @@ type Mutation =
   | { kind: 'dup'; at: number; len: number; times: number }
   | { kind: 'link'; field: number; type: number };
 
+type Crafted =
+  | { shape: 'sections'; pairs: number; declare: boolean; iface: number; linkType: number }
+  | { shape: 'interfaces'; count: number; spread: number; packets: number }
+  | { shape: 'timestamps'; hi: number; lo: number; gap: number; tsresol?: number; tsoffset?: string }
+  | { shape: 'huge'; frames: number; size: number; copies: boolean }
+  | { shape: 'claims'; count: number };
+
 interface FuzzModule {
   EXTREMES: number[];
+  NAME_PIECES: string[];
   listFixtureCaptures(root: string): string[];
   lengthFields(b: Buffer): { at: number; le: boolean }[];
   mutate(base: Uint8Array, mutations: Mutation[], others: Uint8Array[]): Buffer;
-  checkInvariants(result: CheckResult, bytesLength: number): string[];
+  craft(spec: Crafted): Buffer;
+  checkInvariants(result: CheckResult, bytesLength: number, issuesPerCode?: number): string[];
+  checkPrintable(reports: Record<string, string>): string[];
 }
 
 // Case counts: the whole hostile suite must stay near 30 s on a 2-core box.
@@ -169,6 +179,63 @@ describe('fuzz: damaged fixtures through the whole check', () => {
     // 4x the input: allow up to 12x the time (noise on a busy box), far below quadratic (16x).
     expect(t16).toBeLessThan(Math.max(t4 * 12, 50));
   });
+});
+
+describe('fuzz: crafted captures under hostile names', () => {
+  // The shapes scripts/fuzz.mjs builds, smaller: many sections or interfaces, clocks at their
+  // extremes, big frames in one flow, many claimed addresses; any of them under a file name
+  // made of escape sequences, line breaks, markup and bytes that are not UTF-8.
+  const crafted: fc.Arbitrary<Crafted> = fc.oneof(
+    fc.record({ shape: fc.constant('sections' as const), pairs: fc.integer({ min: 1, max: 3000 }), declare: fc.boolean(), iface: fc.integer({ min: 0, max: 2 }), linkType: fc.constantFrom(1, 113, 276, 147, 0xffff) }),
+    fc.record({ shape: fc.constant('interfaces' as const), count: fc.integer({ min: 1, max: 600 }), spread: fc.integer({ min: 1, max: 7 }), packets: fc.integer({ min: 0, max: 400 }) }),
+    fc.record(
+      {
+        shape: fc.constant('timestamps' as const),
+        hi: fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xf0000000, 0xffffffff),
+        lo: fc.constantFrom(0, 1, 0x7fffffff, 0xffffffff),
+        gap: fc.constantFrom(0, 1, 1_000_000, 0x7fffffff),
+        tsresol: fc.constantFrom(0, 6, 9, 19, 0x80 | 10, 0x80 | 24, 0x80 | 63),
+        tsoffset: fc.constantFrom('0', '-1', String(2n ** 62n), String(-(2n ** 62n)), String(2n ** 63n - 1n), String(-(2n ** 63n))),
+      },
+      { requiredKeys: ['shape', 'hi', 'lo', 'gap'] },
+    ),
+    fc.record({ shape: fc.constant('huge' as const), frames: fc.integer({ min: 1, max: 6 }), size: fc.constantFrom(1460, 65000, 262_000), copies: fc.boolean() }),
+    fc.record({ shape: fc.constant('claims' as const), count: fc.integer({ min: 1, max: 3000 }) }),
+  );
+  const name = fc.option(fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), { nil: undefined });
+
+  it('never throws; issues capped per code; no control character raw in a text report', async () => {
+    const { fsPath } = await import('../../src/capture/fs-path.js');
+    const { FORMATS, reporters } = await import('../../src/report/index.js');
+    const { gate, DEFAULT_GATE } = await import('../../src/report/gate.js');
+    const { plainStyle } = await import('../../src/report/style.js');
+    const { MAX_ISSUES_PER_CODE } = await import('../../src/capture/context.js');
+    await fc.assert(
+      fc.asyncProperty(crafted, name, fc.boolean(), async (spec, pieces, gzip) => {
+        let bytes: Uint8Array = fz.craft(spec);
+        if (gzip) bytes = gzipSync(bytes, { level: 1 });
+        const file = pieces === undefined ? `case-${caseNo++ % 4}.cap` : `${pieces.map((i) => fz.NAME_PIECES[i % fz.NAME_PIECES.length]).join('').replace(/\u0000/g, '')}.pcap`;
+        const p = join(dir, file);
+        writeFileSync(fsPath(p), bytes);
+        try {
+          const result = await checkCaptures([p]);
+          expect(fz.checkInvariants(result, bytes.length, MAX_ISSUES_PER_CODE + 1)).toEqual([]);
+          const options = { style: plainStyle, allFlows: true, timeline: true, rules: [], gate: DEFAULT_GATE, gateResult: gate(result, DEFAULT_GATE) };
+          const texts: Record<string, string> = {};
+          for (const format of FORMATS) {
+            if (format === 'json') continue;
+            let text = '';
+            reporters[format](result, options, (t) => (text += t));
+            texts[format] = text;
+          }
+          expect(fz.checkPrintable(texts)).toEqual([]);
+        } finally {
+          rmSync(fsPath(p), { force: true });
+        }
+      }),
+      { numRuns: Math.max(20, Math.floor(RUNS / 4)), ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
+    );
+  }, 120_000);
 });
 
 describe('fuzz: decoders read only the captured bytes', () => {

@@ -20,6 +20,7 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fchownSync,
   fstatSync,
   lstatSync,
   openSync,
@@ -206,31 +207,44 @@ export function prepareOutputs(outputs: readonly OutputRequest[], inputs: readon
 }
 
 function prepare(o: OutputRequest, t: Target): PreparedOutput {
-  if (t.inPlace) {
-    let fd: number | undefined;
-    return {
-      ...o,
-      open(): number {
-        fd ??= openSync(fsPath(t.file), 'w');
-        return fd;
-      },
-      commit(): void {
-        if (fd !== undefined) closeSync(fd);
-        fd = undefined;
-      },
-      discard(): void {
-        if (fd !== undefined) closeSync(fd);
-        fd = undefined;
-      },
-    };
-  }
+  if (t.inPlace) return inPlace(o, t);
   const temp = join(dirname(t.file), `.${basename(t.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(fsPath(temp), 'wx', 0o666);
   } catch (err) {
+    // A writable file in a directory we may not create files in (as `> file` would write it):
+    // written in place, without the temporary file.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (t.existing !== undefined && (code === 'EACCES' || code === 'EPERM')) return inPlace(o, t);
     throw new UsageError(`${o.flag}: cannot write ${o.path}: ${writeReason(err)}`);
   }
+  return replacing(o, t, temp, fd);
+}
+
+/** A device, pipe or descriptor path, or a file whose directory we cannot write: opened at write time. */
+function inPlace(o: OutputRequest, t: Target): PreparedOutput {
+  let fd: number | undefined;
+  return {
+    ...o,
+    open(): number {
+      fd ??= openSync(fsPath(t.file), 'w');
+      return fd;
+    },
+    commit(): void {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+    discard(): void {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+/** A regular file, written to `temp` (open as `descriptor`) and renamed over the target. */
+function replacing(o: OutputRequest, t: Target, temp: string, descriptor: number): PreparedOutput {
+  let fd: number | undefined = descriptor;
   pending.add(temp);
   if (!exitHook) {
     exitHook = true;
@@ -252,8 +266,11 @@ function prepare(o: OutputRequest, t: Target): PreparedOutput {
       if (t.existing !== undefined && fd !== undefined) {
         try {
           fchmodSync(fd, t.existing.mode & 0o7777);
+          // Root replacing someone else's file (a CI job in a user's workspace) keeps its owner,
+          // as writing it in place would.
+          if (process.getuid?.() === 0) fchownSync(fd, t.existing.uid, t.existing.gid);
         } catch {
-          // Not the owner: the new file keeps the default mode.
+          // Not the owner: the new file keeps the default mode and owner.
         }
       }
       close();

@@ -2,7 +2,7 @@
 // them; written whole or not at all; a failed write said in one line without hiding the verdict.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../support/cli.js';
@@ -180,6 +180,40 @@ describe('a file is written whole or not at all', () => {
     expect(lstatSync(path('dangling.json')).isSymbolicLink()).toBe(true);
     expect(readFileSync(path('link-new-target.json'), 'utf8')).toMatch(/^<\?xml/);
     expect(leftovers(path(''))).toEqual([]);
+  });
+
+  const root = process.getuid?.() === 0;
+  const setpriv = root && spawnSync('setpriv', ['--version']).status === 0;
+
+  it.skipIf(!root)('root replacing a user\'s file keeps its owner (skipped unless root)', () => {
+    const cap = file('owner.pcap', FAILING);
+    const out = file('owner.json', 'old');
+    chownSync(out, 65534, 65534);
+    const r = runCli(['check', cap, '--format', `json:${out}`]);
+    expect(r.status).toBe(1);
+    expect([statSync(out).uid, statSync(out).gid]).toEqual([65534, 65534]);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ verdict: 'fail' });
+  });
+
+  it.skipIf(!setpriv)('a writable file in a directory the user cannot write: written in place (skipped unless root with setpriv)', () => {
+    // The test directory is private (mkdtemp): the other user must be able to walk into it.
+    chmodSync(path(''), 0o755);
+    const d = path('locked');
+    mkdirSync(d, { mode: 0o755 });
+    const cap = join(d, 'cap.pcap');
+    writeFileSync(cap, FAILING, { mode: 0o644 });
+    const out = join(d, 'r.json');
+    writeFileSync(out, 'old', { mode: 0o666 });
+    chmodSync(out, 0o666);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI_BIN, 'check', cap, '--format', `json:${out}`], { encoding: 'utf8', cwd: REPO });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ verdict: 'fail' });
+    // A file the user may not write, in that directory: refused before the analysis.
+    writeFileSync(join(d, 'ro.json'), 'old', { mode: 0o644 });
+    const ro = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI_BIN, 'check', cap, '--format', `json:${join(d, 'ro.json')}`], { encoding: 'utf8', cwd: REPO });
+    expect(ro.stderr).toMatch(/cannot write .*ro\.json: permission denied\n$/);
+    expect(ro.status).toBe(2);
   });
 
   it('a named pipe is written in place', async () => {

@@ -92,7 +92,10 @@ export class SolicitationLog {
     let r = this.open.get(key);
     if (r === undefined || time - r.time > ANSWER_WINDOW_SECONDS) {
       // The request fell before the capture started (or was not seen from here): the answers
-      // still tell, grouped from the first one.
+      // still tell, grouped from the first one. Bounded as requests are: a flood of unsolicited
+      // replies, each for another address, must not keep one entry each.
+      if (r === undefined && this.open.size >= MAX_OPEN) this.forgetBefore(time - ANSWER_WINDOW_SECONDS);
+      if (r === undefined && this.open.size >= MAX_OPEN) this.open.clear();
       r = { ip, requesterMac: to, requesterIp: -1, request: null, time, answers: [], event: null, kept: null };
       this.open.set(key, r);
     }

@@ -662,7 +662,7 @@ async function main() {
     }
     let failure = null;
     // Evidence (every frame of the flows with findings, to /dev/null) for the huge-frame shape
-    // and one case in 32: it is the second pass whose memory a big flow once blew up.
+    // and one case in 32: the second pass is where a big flow's frames could pile up.
     const evidence = spec.crafted?.shape === 'huge' || i % 32 === 0;
     try {
       const { result, ms, texts } = await runOne(bytes, spec.name, evidence);

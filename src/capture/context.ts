@@ -27,8 +27,8 @@ export interface CaptureSummary {
 }
 
 /**
- * Warnings of one code listed per capture; the rest are counted into one closing warning. A
- * 175 KB file of repeated section headers once made a million warnings (177 MB of stderr).
+ * Warnings of one code listed per capture; the rest are counted into one closing warning.
+ * Without it a 175 KB file of repeated section headers makes a million warnings (177 MB of stderr).
  */
 export const MAX_ISSUES_PER_CODE = 10;
 

@@ -5,8 +5,8 @@
  * frame numbers, not bytes. With several captures the frames are merged by time; a classic pcap
  * holds one link type, so frames of another link type are left out and counted.
  *
- * Frames stream from the readers to the file: memory does not grow with the evidence (a failing
- * flow of thousands of 256 KiB frames once took gigabytes when they were gathered first).
+ * Frames stream from the readers to the file: memory does not grow with the evidence (gathered
+ * first, a failing flow of 4,000 frames of 256 KiB would take gigabytes).
  */
 import { closeSync, openSync } from 'node:fs';
 import { PcapWriter } from '../capture/pcap-writer.js';

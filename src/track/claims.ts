@@ -9,9 +9,9 @@ import type { ClaimKind } from '../result/views.js';
 export const MAX_CLAIM_FRAMES = 200;
 export const MAX_SEQUENCE = 5000;
 /**
- * Distinct addresses whose claims are kept. A DR segment has a few hundred; a capture of ARP
- * replies each for another address (a scan, a flood: 1M of them in 5.6 MB gzipped) took
- * 1.8 GB. Claims of addresses beyond are only counted (ClaimLog.unkept).
+ * Distinct addresses whose claims are kept. A DR segment has a few hundred; unbounded, a capture
+ * of ARP replies each for another address (a scan, a flood: 1M of them in 5.6 MB gzipped) would
+ * take 1.8 GB. Claims of addresses beyond are only counted (ClaimLog.unkept).
  */
 export const MAX_ADDRESSES = 65_536;
 

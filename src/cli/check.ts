@@ -184,6 +184,21 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   const evidenceFile = args.writeEvidence !== undefined ? files[files.length - 1] : undefined;
   const reportFiles = args.writeEvidence !== undefined ? files.slice(0, -1) : files;
   const progress = progressReporter(args.captures);
+  // --follow lines that cannot be written (a full disk) stop; the analysis goes on, and the
+  // report's own write says the same at the end.
+  let following = true;
+  const follow = (f: Finding): void => {
+    if (!following) return;
+    try {
+      writeAll(1, `${visible(followLine(args.captures, f))}\n`, () => {
+        following = false;
+      });
+    } catch (err) {
+      if (!isWriteError(err)) throw err;
+      following = false;
+      warn(`lvs-pcap: cannot write --follow lines to stdout: ${writeReason(err)}`);
+    }
+  };
   // Ctrl-C ends the input, not the program: what was read is judged and reported. (tcpdump in
   // the same pipeline gets it too and closes the pipe.) A second Ctrl-C exits at once.
   const stop = new AbortController();
@@ -200,7 +215,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
       signal: stop.signal,
       ...(maxFlows !== undefined ? { maxFlows } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
-      ...(args.follow ? { onFinding: (f: Finding) => writeAll(1, `${visible(followLine(args.captures, f))}\n`, () => undefined) } : {}),
+      ...(args.follow ? { onFinding: follow } : {}),
       // Tables without --all-flows show passing flows as a count only: none need a report.
       ...(outputs.every((o) => o.format === 'table') && !args.allFlows ? { passingFlows: 0 } : {}),
     });

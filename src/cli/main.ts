@@ -16,6 +16,7 @@ import { DEFAULT_MAX_FLOWS } from '../check/analyzer.js';
 import { visible } from '../report/printable.js';
 import { userArguments } from './argv.js';
 import { writeAll } from './output.js';
+import { isWriteError, writeReason } from './output-files.js';
 
 /**
  * One line on stderr: written synchronously (a stream would queue lines in memory for a slow
@@ -207,14 +208,14 @@ async function main(argv: string[]): Promise<number> {
         },
       )
       .command('rules', 'list the rules', {}, () => {
-        for (const r of rules) process.stdout.write(`${r.id.padEnd(22)} ${r.defaultSeverity.padEnd(7)} ${r.meta.summary}\n`);
+        writeAll(1, rules.map((r) => `${r.id.padEnd(22)} ${r.defaultSeverity.padEnd(7)} ${r.meta.summary}\n`).join(''), () => undefined);
       })
       .command(
         'explain <rule>',
         'what a rule checks, why DR needs it, how to fix it',
         (y) => y.positional('rule', { type: 'string', demandOption: true }),
         (a) => {
-          process.stdout.write(explain(a.rule));
+          writeAll(1, explain(a.rule), () => undefined);
         },
       )
       .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of internal errors' })
@@ -238,6 +239,11 @@ async function main(argv: string[]): Promise<number> {
       warn(`lvs-pcap: ${err.message}`);
       return 2;
     }
+    // dump, topology, rules, explain: their output is the product, and it could not be written.
+    if (isWriteError(err) && (err as NodeJS.ErrnoException).syscall === 'write') {
+      warn(`lvs-pcap: cannot write to stdout: ${writeReason(err)}`);
+      return 2;
+    }
     const message = err instanceof Error ? err.message : String(err);
     warn(`lvs-pcap: internal error: ${message.split('\n')[0] ?? ''}${debug ? '' : ' (--debug shows the stack)'}`);
     if (debug && err instanceof Error && err.stack) warn(err.stack);
@@ -245,6 +251,13 @@ async function main(argv: string[]): Promise<number> {
   }
   return status;
 }
+
+// yargs writes --help and --version through process.stdout: a full disk or a closed pipe there
+// must not surface as an unhandled 'error' event with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') warn(`lvs-pcap: cannot write to stdout: ${writeReason(err)}`);
+  process.exitCode = 2;
+});
 
 main(userArguments()).then(
   (status) => {

@@ -60,7 +60,11 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
     }
     writeAll(1, `${description}config written to ${visible(file.path)} (check --config ${visible(file.path)})\n`, () => undefined);
   } else {
-    writeAll(2, description, () => undefined);
+    try {
+      writeAll(2, description, () => undefined);
+    } catch {
+      // stderr full or closed: the config on stdout is what matters.
+    }
     writeAll(1, yaml, () => undefined);
   }
   return result.topology.vips.length > 0 ? 0 : 1;

@@ -166,6 +166,30 @@ describe('a file is written whole or not at all', () => {
     expect(r.status).toBe(1);
   });
 
+  it.each([
+    ['dump', (cap: string) => ['dump', cap]],
+    ['topology', (cap: string) => ['topology', cap]],
+    ['rules', () => ['rules']],
+    ['explain', () => ['explain', 'no-reply']],
+  ])('%s on a full disk: one line, exit 2, no stack trace', (_name, args) => {
+    const cap = file('full-other.pcap', FAILING);
+    const fd = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [CLI_BIN, ...args(cap)], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: REPO });
+    closeSync(fd);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('lvs-pcap'))).toEqual(['lvs-pcap: cannot write to stdout: no space left on device']);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.status).toBe(2);
+  });
+
+  it('--follow on a full disk: the lines stop, the analysis goes on to its verdict', () => {
+    const cap = file('full-follow.pcap', FAILING);
+    const fd = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [CLI_BIN, 'check', cap, '--follow'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: REPO });
+    closeSync(fd);
+    expect(r.stderr).toBe('lvs-pcap: cannot write --follow lines to stdout: no space left on device\nlvs-pcap: cannot write the report to stdout: no space left on device\n');
+    expect(r.status).toBe(1);
+  });
+
   it('a symbolic link is followed: the file it names is replaced, the link and the mode stay', () => {
     const cap = file('link-out.pcap', FAILING);
     const target = file('link-target.json', 'old');

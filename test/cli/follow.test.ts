@@ -4,6 +4,7 @@
  * full report when it closes. Also Ctrl-C: the report covers what was read.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, cliBuilt } from '../support/cli.js';
@@ -24,6 +25,30 @@ function capture(): Uint8Array {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the process `pid` sits idle: asleep, and no CPU time spent for `quietMs`. A CLI
+ * started on a loaded machine can take seconds to reach its read of stdin (and its Ctrl-C
+ * handler); a fixed pause would then send SIGINT to a process that is still starting. Linux's
+ * /proc tells instead: fields 3 (state), 14 and 15 (user and system ticks) of /proc/PID/stat.
+ */
+async function untilIdle(pid: number, quietMs = 300, limitMs = 20_000): Promise<void> {
+  const sample = (): { state: string; ticks: number } => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return { state: fields[0]!, ticks: Number(fields[11]) + Number(fields[12]) };
+  };
+  const started = Date.now();
+  let quietSince = Date.now();
+  let last = sample();
+  while (Date.now() - started < limitMs) {
+    await sleep(25);
+    const now = sample();
+    if (now.state !== 'S' || now.ticks !== last.ticks) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+    last = now;
+  }
+  throw new Error(`process ${pid} still busy after ${limitMs} ms`);
+}
 
 describe.skipIf(!cliBuilt())(orSkipped('check - --follow', cliBuilt() ? undefined : 'the CLI bundle is not built (npm test builds it)'), () => {
   it('prints findings while the pipe is still open, then the full report when it closes', async () => {
@@ -75,7 +100,7 @@ describe.skipIf(!cliBuilt())(orSkipped('check - --follow', cliBuilt() ? undefine
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<number | null>((resolve) => child.on('close', resolve));
     // The writer stays open and silent, as a tcpdump that has not seen a packet yet.
-    await sleep(800);
+    await untilIdle(child.pid!);
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const stopped = await Promise.race([done.then(() => true), sleep(5000).then(() => false)]);

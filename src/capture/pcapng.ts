@@ -308,10 +308,12 @@ export class PcapngReader implements FormatReader {
     if (this.warnedIds.has(id)) return;
     // Past the bound every packet naming an unknown id counts as a warning (capped by the context).
     if (this.warnedIds.size < MAX_WARNED_IDS) this.warnedIds.add(id);
+    const n = this.ifLink.length;
+    const declared = n === 0 ? 'no interface' : n === 1 ? 'only interface 0' : `interfaces 0 to ${n - 1}`;
     this.ctx.issue(
       'unknown_interface',
       offset,
-      `packet block at byte ${offset} refers to interface ${id}, but the section declares ${this.ifLink.length}; its packets are skipped (reported once per id)`,
+      `packet block at byte ${offset} refers to interface ${id}, but the section declares ${declared}; its packets are skipped (reported once per id)`,
       false,
     );
   }

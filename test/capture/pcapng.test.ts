@@ -59,7 +59,7 @@ describe.each(ORDERS)('pcapng, %s', (_name, le) => {
     const s = readCaptureBuffer(file, sink);
     expect(sink.records.length).toBe(1);
     expect(s.issues).toEqual([
-      { code: 'unknown_interface', offset: 116, message: 'packet block at byte 116 refers to interface 1, but the section declares 1; its packets are skipped (reported once per id)', fatal: false },
+      { code: 'unknown_interface', offset: 116, message: 'packet block at byte 116 refers to interface 1, but the section declares only interface 0; its packets are skipped (reported once per id)', fatal: false },
     ]);
     expect(s.complete).toBe(true);
   });

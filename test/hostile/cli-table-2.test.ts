@@ -105,7 +105,7 @@ describe('row: pcapng damage -> skip what can be skipped, error on what cannot, 
     expectNoCrash(r);
     const lines = stderrLines(r);
     expect(lines, r.stderr).toHaveLength(2); // one per unknown id
-    expect(lines[0]).toMatch(new RegExp(`^${re(p)}: warning: packet block at byte ${at} refers to interface 5, but the section declares 1; its packets are skipped \\(reported once per id\\) \\(byte offset ${at}\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^${re(p)}: warning: packet block at byte ${at} refers to interface 5, but the section declares only interface 0; its packets are skipped \\(reported once per id\\) \\(byte offset ${at}\\)$`));
     expect(lines[1]).toMatch(/refers to interface 9/);
     expect(json(r).summary.frames).toBe(packets.length);
     expect(r.status).toBe(0);

@@ -255,3 +255,46 @@ describe('a file is written whole or not at all', () => {
     expect(existsSync(fifo) && !statSync(fifo).isFile()).toBe(true);
   });
 });
+
+describe('a reader that goes away', () => {
+  /** Runs `lvs-pcap ARGS | head -n 1` in sh: the CLI's exit status and stderr, and head's line. */
+  function intoHead(args: string[]): { status: number; stderr: string; line: string } {
+    const quoted = args.map((a) => `'${a}'`).join(' ');
+    const err = path(`head-${args[0]}.err`);
+    // sh has no PIPESTATUS: the CLI's status goes through a file of its own.
+    const r = spawnSync('sh', ['-c', `{ "${process.execPath}" "${CLI_BIN}" ${quoted} 2>"${err}"; echo $? >"${err}.status"; } | head -n 1`], { encoding: 'utf8', cwd: REPO });
+    return { status: Number(readFileSync(`${err}.status`, 'utf8')), stderr: readFileSync(err, 'utf8'), line: r.stdout };
+  }
+
+  it('rules | head -n 1: the first rule, exit 0, nothing on stderr', () => {
+    const r = intoHead(['rules']);
+    expect(r.line).toMatch(/^director-l2-only\s+error\s/);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('check | head -n 1: the verdict line, then the verdict as exit status, nothing on stderr', () => {
+    const cap = file('head.pcap', FAILING);
+    const r = intoHead(['check', cap, '--all-flows']);
+    expect(r.line).toBe('lvs-pcap check: FAIL\n');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+  });
+
+  it('stderr into a pipe whose reader has closed it: the report whole, the verdict (0) as exit status', () => {
+    // Fifty sections, each with a packet of an interface it never declared: eleven warnings,
+    // every one of them a write that fails with EPIPE.
+    const unit = Buffer.from([
+      ...[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0],
+      ...[6, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4, 36, 0, 0, 0],
+    ]);
+    const churn = file('churn.pcapng', Buffer.concat(new Array<Buffer>(50).fill(unit)));
+    const passing = file('stderr-gone.pcap', toPcap(drConversation({ clientPort: 43100 })));
+    const status = path('stderr-gone.status');
+    // The reader closes its end at once, long before node has started.
+    const r = spawnSync('sh', ['-c', `exec 3>&1; { "${process.execPath}" "${CLI_BIN}" check '${churn}' '${passing}' 2>&1 1>&3 3>&-; echo $? >"${status}"; } | { exec 0<&-; }`], { encoding: 'utf8', cwd: REPO });
+    expect(r.stdout).toMatch(/^lvs-pcap check: PASS\n/);
+    expect(r.stdout).toMatch(/\nSummary: PASS: 1 flow .*\n$/);
+    expect(readFileSync(status, 'utf8')).toBe('0\n');
+  });
+});

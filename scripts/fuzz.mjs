@@ -482,6 +482,9 @@ async function runShards(args, seed, root, fixturePaths) {
     const argv = [script, '--seed', String(seed), '--cases', String(args.cases), '--out', args.out, '--shard', `${k}/${J}`];
     if (Number.isFinite(args.seconds)) argv.push('--seconds', String(args.seconds));
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A signal to the parent alone (not to its process group) stops the shards too; the parent
+    // then sums up what they did.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
     let summary = null;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith(SHARD_SUMMARY + ' ')) summary = JSON.parse(line.slice(SHARD_SUMMARY.length + 1));
@@ -570,6 +573,10 @@ async function main() {
   const work = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lvs-fuzz-'));
   const file = join(work, 'case.cap');
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+  // A campaign stopped by Ctrl-C or kill leaves no case file behind in /dev/shm either (the
+  // parent of --jobs shards waits for them instead: runShards).
+  const shardParent = !args.shard && args.case === undefined && args.jobs > 1;
+  if (!shardParent) for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) process.on(signal, () => process.exit(code));
 
   // CPU time, not wall time: linear cost is a property of the code, and a fuzz run shares the
   // machine (with --jobs siblings, with nice) without that being a failure.
@@ -624,7 +631,7 @@ async function main() {
   const gzFixtures = fixturePaths.map((p) => (p.endsWith('.gz') ? readFileSync(p) : null)).filter((x) => x !== null);
 
   const seed = args.seed ?? (Math.random() * 2 ** 32) >>> 0;
-  if (!args.shard && args.case === undefined && args.jobs > 1) return runShards(args, seed, root, fixturePaths);
+  if (shardParent) return runShards(args, seed, root, fixturePaths);
   if (!args.shard) {
     console.log(`fuzz: seed ${seed}, ${fixtures.length} fixtures (${fixturePaths.map((p) => relative(root, p)).join(', ')})`);
     console.log(`fuzz: reproduce with: node scripts/fuzz.mjs --seed ${seed} --case I   (one case) or --cases N`);

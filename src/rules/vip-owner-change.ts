@@ -43,7 +43,7 @@ export default defineRule({
                   id: 'read-keepalived-log',
                   host: context.analysis.host(mac, address.family, { unknownAs: 'director' }),
                   commands: [`journalctl -u keepalived --since @${t - 60} --until @${t + 60}`],
-                  why: `${address.ip} moved from ${ch.from} to ${ch.to} at ${new Date(ch.event.time * 1000).toISOString()}: nothing to fix if the failover was expected; its log says why it happened`,
+                  why: `${address.ip} moved from ${ch.from} to ${ch.to} at ${formatIsoTime(ch.event.time)}: nothing to fix if the failover was expected; its log says why it happened`,
                 };
               }),
             });

@@ -76,6 +76,20 @@ describe('an output onto an input is refused before anything is read or written'
     expectOneLine(r, /refusing to write over an input$/);
     expect(r.status).toBe(2);
   });
+
+  it('topology --output onto its --ipvsadm or --config file', () => {
+    const cap = file('topo-in2.pcap', FAILING);
+    const table = file('topo-ipvsadm.txt', readFileSync(join(REPO, 'test/topology/samples/ipvsadm-Ln.txt')));
+    const config = file('topo-config.yaml', readFileSync(join(REPO, 'test/topology/samples/lvs.yaml')));
+    const before = [sha(table), sha(config)];
+    const r1 = runCli(['topology', cap, '--ipvsadm', table, '--output', table]);
+    expectOneLine(r1, /is the --ipvsadm file .*: refusing to write over an input$/);
+    expect(r1.status).toBe(2);
+    const r2 = runCli(['topology', cap, '--config', config, '--output', config]);
+    expectOneLine(r2, /is the --config file .*: refusing to write over an input$/);
+    expect(r2.status).toBe(2);
+    expect([sha(table), sha(config)]).toEqual(before);
+  });
 });
 
 describe('two outputs onto one file are refused', () => {

@@ -106,8 +106,9 @@ describe('timestamps outside what a calendar can show', () => {
       expect(r.stdout.length).toBeGreaterThan(0);
     }
     const j = json(runCli(['check', p, ...topology, '--format', 'json']));
-    const change = j.findings.find((f) => f.rule === 'vip-owner-change') as { remediation: string[] } | undefined;
-    expect(change?.remediation.join(' ')).toContain(`around ${shown}`);
+    const change = j.findings.find((f) => f.rule === 'vip-owner-change') as { data: { time: string }; remediation: { why: string }[] } | undefined;
+    expect(change?.data.time.startsWith(shown)).toBe(true);
+    expect(change?.remediation.map((r) => r.why).join(' ')).toContain(`at ${shown}`);
   });
 });
 

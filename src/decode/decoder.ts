@@ -11,6 +11,7 @@ import { STOP, markMalformed, markTruncated } from './status.js';
 import { decodeTcp } from './tcp.js';
 import { GUE_PORT, decodeGre, decodeGue, decodeIpInIp } from './tunnel.js';
 import { decodeUdp } from './udp.js';
+import { IP_PROTO_VRRP, decodeVrrp } from './vrrp.js';
 
 /** LINKTYPE_* values we decode (https://www.tcpdump.org/linktypes.html). */
 export const LinkType = {
@@ -186,6 +187,9 @@ function decodeTransport(d: Uint8Array, o: number, end: number, l4Len: number, f
       return;
     case 47:
       decodeGre(d, o, end, f);
+      return;
+    case IP_PROTO_VRRP:
+      decodeVrrp(d, o, end, l4Len, f);
       return;
     default:
       return;

@@ -25,6 +25,7 @@ export const Layer = {
   Icmpv6: 9,
   Gre: 10,
   Inner: 11,
+  Vrrp: 12,
 } as const;
 export type LayerId = (typeof Layer)[keyof typeof Layer];
 
@@ -41,6 +42,7 @@ export const LayerName: Readonly<Record<LayerId, string>> = {
   9: 'icmpv6',
   10: 'gre',
   11: 'inner',
+  12: 'vrrp',
 };
 
 /** How the IP packet is wrapped when a director tunnels it (ipvsadm -i) or another tunnel carries it. */
@@ -209,10 +211,32 @@ export class DecodedFrame {
   /** Source (NS) or target (NA) link-layer address option, -1 if absent. */
   ndLinkAddr = -1;
 
+  // ---- VRRP (IP protocol 112) ---------------------------------------------------------------------
+  /** 2 or 3 (another value when the sender is broken), -1 when the frame carries no VRRP header. */
+  vrrpVersion = -1;
+  /** 1 = advertisement, the only type defined. */
+  vrrpType = -1;
+  vrrpVrid = -1;
+  /** 0: the master is stopping; 255: the address owner. */
+  vrrpPriority = -1;
+  /** Addresses the header announces. */
+  vrrpAddrCount = -1;
+  /** Addresses present in the captured bytes (fewer than the count when the snaplen cut them). */
+  vrrpAddrsCaptured = -1;
+  /** Offset of the first address in `data`: 4 bytes each over IPv4, 16 over IPv6. */
+  vrrpAddrOffset = -1;
+  /** Advertisement interval in centiseconds (version 2 carries whole seconds). */
+  vrrpIntervalCentis = -1;
+  /** Version 2 authentication type (0 none, 1 simple text, 2 IP AH); -1 for version 3. */
+  vrrpAuthType = -1;
+  /** Checksum check, with tshark's values: 1 good, 0 bad, 2 not checked (a fragment, or cut by the snaplen). */
+  vrrpChecksum = -1;
+
   /**
    * Puts every field back to "absent"; called by the decoder before each frame. Groups the
    * previous frame never reached are skipped: each group has a marker field that the decoders
-   * set before any other field of the group (hasArp, ipVersion, encapsulation, icmpType, ndType),
+   * set before any other field of the group (hasArp, ipVersion, encapsulation, icmpType, ndType,
+   * vrrpVersion),
    * so an untouched marker proves the whole group is still absent. This halves the stores on
    * the common TCP path; the stale-state tests in test/decode guard the invariant.
    */
@@ -287,6 +311,18 @@ export class DecodedFrame {
     this.udpLength = -1;
     this.l4PayloadLength = -1;
     this.l4PayloadOffset = -1;
+    if (this.vrrpVersion >= 0) {
+      this.vrrpVersion = -1;
+      this.vrrpType = -1;
+      this.vrrpVrid = -1;
+      this.vrrpPriority = -1;
+      this.vrrpAddrCount = -1;
+      this.vrrpAddrsCaptured = -1;
+      this.vrrpAddrOffset = -1;
+      this.vrrpIntervalCentis = -1;
+      this.vrrpAuthType = -1;
+      this.vrrpChecksum = -1;
+    }
     if (this.icmpType >= 0) {
       this.icmpType = -1;
       this.icmpCode = -1;

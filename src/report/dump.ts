@@ -113,6 +113,30 @@ export interface DumpNd {
   lladdr?: string;
 }
 
+/** VRRP advertisement (IP protocol 112), field by field as tshark's vrrp.* shows it. */
+export interface DumpVrrp {
+  /** 2 or 3 (vrrp.version). */
+  version: number;
+  /** 1 = advertisement (vrrp.type). */
+  type: number;
+  /** Virtual router id (vrrp.virt_rtr_id): keepalived's virtual_router_id. */
+  vrid: number;
+  /** 0 = the master stops, 255 = the address owner (vrrp.prio). */
+  priority: number;
+  /** Addresses announced (vrrp.addr_count). */
+  addrCount: number;
+  /** Version 2: authentication type (vrrp.auth_type: 0 none, 1 simple text, 2 AH). */
+  authType?: number;
+  /** Version 2: advertisement interval in seconds (vrrp.adver_int). */
+  advertInt?: number;
+  /** Version 3: advertisement interval in centiseconds (vrrp.short_adver_int). */
+  maxAdvertInt?: number;
+  /** The addresses captured (vrrp.ip_addr / vrrp.ipv6_addr). */
+  addresses: string[];
+  /** Checksum right (vrrp.checksum.status); omitted when it cannot be checked (a fragment, a message cut by the snaplen). */
+  checksumOk?: boolean;
+}
+
 /** The packet carried inside a tunnel. */
 export interface DumpInner {
   /** 4 or 6. */
@@ -161,6 +185,8 @@ export interface DumpRecord {
   nd?: DumpNd;
   /** Tunnel and its inner packet. */
   encapsulation?: DumpEncapsulation;
+  /** VRRP advertisement. */
+  vrrp?: DumpVrrp;
   /** The layer whose header the snaplen cut ("tcp", "ipv4"...). */
   truncated?: string;
   /** The layer whose header cannot be right. */
@@ -253,6 +279,7 @@ export function frameToDumpRecord(f: DecodedFrame): DumpRecord {
     if (f.ndLinkAddr >= 0) nd.lladdr = formatMac(f.ndLinkAddr);
     r.nd = nd;
   }
+  if (f.vrrpVersion >= 0) r.vrrp = dumpVrrp(f);
   const encName = ENCAP_NAME[f.encapsulation];
   if (encName !== undefined) {
     const enc: DumpEncapsulation = { type: encName };
@@ -273,6 +300,33 @@ export function frameToDumpRecord(f: DecodedFrame): DumpRecord {
   if (f.malformed) r.malformed = LayerName[f.malformedLayer];
   if (f.weird !== '') r.weird = f.weird;
   return r;
+}
+
+function dumpVrrp(f: DecodedFrame): DumpVrrp {
+  const v: DumpVrrp = { version: f.vrrpVersion, type: f.vrrpType, vrid: f.vrrpVrid, priority: f.vrrpPriority, addrCount: f.vrrpAddrCount, addresses: vrrpAddresses(f) };
+  if (f.vrrpVersion === 3) {
+    v.maxAdvertInt = f.vrrpIntervalCentis;
+  } else {
+    v.authType = f.vrrpAuthType;
+    v.advertInt = f.vrrpIntervalCentis / 100;
+  }
+  if (f.vrrpChecksum !== 2) v.checksumOk = f.vrrpChecksum === 1;
+  return v;
+}
+
+/** The captured addresses of a VRRP advertisement, as text. */
+export function vrrpAddresses(f: DecodedFrame): string[] {
+  const out: string[] = [];
+  const d = f.data;
+  for (let i = 0; i < f.vrrpAddrsCaptured; i++) {
+    if (f.ipVersion === 6) {
+      out.push(formatIpv6(d, f.vrrpAddrOffset + 16 * i));
+    } else {
+      const o = f.vrrpAddrOffset + 4 * i;
+      out.push(formatIpv4(((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0));
+    }
+  }
+  return out;
 }
 
 function dumpIp(f: DecodedFrame): DumpIp {

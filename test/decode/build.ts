@@ -140,3 +140,45 @@ export function fabricPath(inner: number[], o: { vlan?: number } = {}): number[]
 export function arpRaw(hwType: number, protoType: number, op: number, sha: number[], spa: number[], tha: number[], tpa: number[]): number[] {
   return [...u16(hwType), ...u16(protoType), sha.length, spa.length, ...u16(op), ...sha, ...spa, ...tha, ...tpa];
 }
+
+export interface VrrpOpts {
+  version: 2 | 3;
+  vrid: number;
+  priority: number;
+  /** Version 2: seconds; version 3: centiseconds. */
+  interval: number;
+  addresses: string[];
+  /** Version 2 authentication type (default 0) and its 8 bytes of data. */
+  authType?: number;
+  /** Address count field override (default: the number of addresses). */
+  count?: number;
+  /** Version 3 checksum pseudo-header: the IP source and destination. */
+  src?: string;
+  dst?: string;
+  /** Leave the checksum wrong. */
+  badChecksum?: boolean;
+}
+
+/** VRRP advertisement: ver/type(1) vrid(1) prio(1) count(1) auth+int(2) | rsvd+int(2), checksum(2), addresses [, auth data(8)]. */
+export function vrrp(o: VrrpOpts): number[] {
+  const v6 = o.addresses.some((a) => a.includes(':')) || (o.src ?? '').includes(':');
+  const addrs = o.addresses.flatMap((a) => (a.includes(':') ? ip6(a) : ip4(a)));
+  const timing = o.version === 3 ? u16(o.interval & 0xfff) : [o.authType ?? 0, o.interval];
+  const m = [(o.version << 4) | 1, o.vrid, o.priority, o.count ?? o.addresses.length, ...timing, 0, 0, ...addrs, ...(o.version === 2 ? [0, 0, 0, 0, 0, 0, 0, 0] : [])];
+  let sum = 0;
+  const words = (b: number[]): void => {
+    for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) | (b[i + 1] ?? 0);
+  };
+  words(m);
+  if (o.version === 3) {
+    const a = o.src ?? '0.0.0.0';
+    const b = o.dst ?? '224.0.0.18';
+    words(v6 ? [...ip6(a), ...ip6(b)] : [...ip4(a), ...ip4(b)]);
+    sum += m.length + 112;
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = (~sum & 0xffff) ^ (o.badChecksum ? 1 : 0);
+  m[6] = c >>> 8;
+  m[7] = c & 255;
+  return m;
+}

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeFrame } from '../../src/decode/decoder.js';
 import { DecodedFrame, Layer, type LayerId } from '../../src/decode/frame.js';
-import { MAC_A, MAC_B, arp, eth, ip6, ipv4, ipv6, mac, record, tcp, u16, udp } from './build.js';
+import { MAC_A, MAC_B, arp, eth, ip6, ipv4, ipv6, mac, record, tcp, u16, udp, vrrp } from './build.js';
 
 /** A fresh frame, to compare against: every field "absent". */
 function snapshot(f: DecodedFrame): Record<string, unknown> {
@@ -45,12 +45,24 @@ const NS = [
   ...ipv6('2001:db8::1', 'ff02::1:ff00:100', 58, [135, 0, 0, 0, 0, 0, 0, 0, ...ip6('2001:db8::100'), 1, 1, ...mac(MAC_A)], 255),
 ];
 
+const VRRP2 = [
+  ...eth('01:00:5e:00:00:12', MAC_A, 0x0800),
+  ...ipv4({ src: '10.0.0.1', dst: '224.0.0.18', proto: 112, ttl: 255 }, vrrp({ version: 2, vrid: 51, priority: 150, interval: 1, addresses: ['10.0.0.100', '10.0.0.101'] })),
+];
+const VRRP3_6 = [
+  ...eth('33:33:00:00:00:12', MAC_A, 0x86dd),
+  ...ipv6('fe80::1', 'ff02::12', 112, vrrp({ version: 3, vrid: 7, priority: 100, interval: 100, addresses: ['fe80::100', '2001:db8::100'], src: 'fe80::1', dst: 'ff02::12' }), 255),
+];
+
 const CASES: CutCase[] = [
   { name: 'Ethernet/IPv4/TCP', bytes: TCP4, linkType: 1, layers: [[14, Layer.Link], [34, Layer.IPv4], [54, Layer.Tcp]] },
   { name: 'VLAN/IPv6/UDP', bytes: VLAN_UDP6, linkType: 1, layers: [[14, Layer.Link], [18, Layer.Vlan], [58, Layer.IPv6], [66, Layer.Udp]] },
   { name: 'Ethernet/ARP', bytes: ARP, linkType: 1, layers: [[14, Layer.Link], [42, Layer.Arp]] },
   { name: 'SLL/IPv4/TCP', bytes: SLL_TCP4, linkType: 113, layers: [[16, Layer.Link], [36, Layer.IPv4], [56, Layer.Tcp]] },
   { name: 'Ethernet/IPv6/NS', bytes: NS, linkType: 1, layers: [[14, Layer.Link], [54, Layer.IPv6], [78, Layer.Icmpv6]] },
+  // The addresses are part of the VRRP layer; version 2's authentication data after them is not read.
+  { name: 'Ethernet/IPv4/VRRPv2', bytes: VRRP2, linkType: 1, layers: [[14, Layer.Link], [34, Layer.IPv4], [50, Layer.Vrrp]] },
+  { name: 'Ethernet/IPv6/VRRPv3', bytes: VRRP3_6, linkType: 1, layers: [[14, Layer.Link], [54, Layer.IPv6], [94, Layer.Vrrp]] },
 ];
 
 const INNER = ipv4({ src: '192.0.2.1', dst: '10.0.0.100', proto: 6 }, tcp(40000, 80, 0x02));

@@ -22,6 +22,7 @@ import type { CaptureRecord } from '../../src/capture/record.js';
 import { decodeFrame } from '../../src/decode/decoder.js';
 import { DecodedFrame, Layer, type LayerId } from '../../src/decode/frame.js';
 import { formatIpv4, formatIpv6, formatMac } from '../../src/decode/format.js';
+import { vrrpAddresses } from '../../src/report/dump.js';
 
 /** tshark fields compared, in -e order (after frame.number). Names from `tshark -G fields` (4.0). */
 export const FIELDS = [
@@ -69,6 +70,17 @@ export const FIELDS = [
   'icmpv6.nd.na.target_address',
   'icmpv6.nd.na.flag',
   'icmpv6.opt.linkaddr',
+  'vrrp.version',
+  'vrrp.type',
+  'vrrp.virt_rtr_id',
+  'vrrp.prio',
+  'vrrp.addr_count',
+  'vrrp.auth_type',
+  'vrrp.adver_int',
+  'vrrp.short_adver_int',
+  'vrrp.ip_addr',
+  'vrrp.ipv6_addr',
+  'vrrp.checksum.status',
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
@@ -170,6 +182,7 @@ function layerRank(layer: LayerId): number {
     case Layer.Udp:
     case Layer.Icmp:
     case Layer.Icmpv6:
+    case Layer.Vrrp:
       return 2;
     default:
       return 3;
@@ -177,7 +190,7 @@ function layerRank(layer: LayerId): number {
 }
 
 const DECODED_ETHERTYPES = new Set([0x0800, 0x86dd, 0x0806]);
-const DECODED_PROTOS = new Set([1, 4, 6, 17, 41, 47, 58]);
+const DECODED_PROTOS = new Set([1, 4, 6, 17, 41, 47, 58, 112]);
 
 /**
  * The deliberate differences, each with its reason. Rows are tried in order; the first that
@@ -371,6 +384,21 @@ export function ourFrame(f: DecodedFrame): OurFrame {
     push(v, 'icmpv6.nd.na.flag', f.ndFlags);
   }
   if (f.ndLinkAddr >= 0) push(v, 'icmpv6.opt.linkaddr', formatMac(f.ndLinkAddr));
+  if (f.vrrpVersion >= 0) {
+    push(v, 'vrrp.version', f.vrrpVersion);
+    push(v, 'vrrp.type', f.vrrpType);
+    push(v, 'vrrp.virt_rtr_id', f.vrrpVrid);
+    push(v, 'vrrp.prio', f.vrrpPriority);
+    push(v, 'vrrp.addr_count', f.vrrpAddrCount);
+    if (f.vrrpVersion === 3) {
+      push(v, 'vrrp.short_adver_int', f.vrrpIntervalCentis);
+    } else {
+      push(v, 'vrrp.auth_type', f.vrrpAuthType);
+      push(v, 'vrrp.adver_int', f.vrrpIntervalCentis / 100);
+    }
+    for (const a of vrrpAddresses(f)) push(v, f.ipVersion === 6 ? 'vrrp.ipv6_addr' : 'vrrp.ip_addr', a);
+    push(v, 'vrrp.checksum.status', f.vrrpChecksum);
+  }
   return {
     linkType: f.linkType,
     etherType: f.etherType,

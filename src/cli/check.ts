@@ -27,6 +27,8 @@ export interface CheckArgs {
   rs: string[];
   ipvsadm: string | undefined;
   config: string | undefined;
+  /** Every --keepalived value: one keepalived.conf per director. */
+  keepalived?: string[];
   /** Every --format value, in order: NAME or NAME:FILE. Empty means table on stdout. */
   format: string[];
   /** Every --output value (more than one is a usage error). */
@@ -135,6 +137,15 @@ export async function readText(path: string, what: string): Promise<{ text: stri
   }
 }
 
+/** --keepalived paths: stdin cannot be one (its includes are relative to the file). */
+export function keepalivedPaths(paths: readonly string[]): string[] {
+  for (const p of paths) {
+    if (p === '-') throw new UsageError('--keepalived -: give the file (its includes are found relative to it)');
+    if (p === '') throw new UsageError('--keepalived: empty file name');
+  }
+  return [...paths];
+}
+
 function why(code: string): string {
   return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
 }
@@ -157,6 +168,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
     rs: args.rs,
     ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
     ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
+    keepalived: keepalivedPaths(args.keepalived ?? []),
   });
   const rules = selectRules(args.rules, args.disable);
   const maxFlows = parseCount('--max-flows', once('--max-flows', args.maxFlows));

@@ -8,8 +8,8 @@ import { topologyToConfig } from '../topology/config.js';
 import { buildGivenTopology } from '../topology/build.js';
 import { describeTopology, topologyFromResult } from '../report/topology-export.js';
 import { unusable, warnIssues } from './messages.js';
+import { keepalivedPaths, readText } from './check.js';
 import { writeAll } from './output.js';
-import { readText } from './check.js';
 import { isWriteError, prepareOutputs, writeReason } from './output-files.js';
 import { visible } from '../report/printable.js';
 
@@ -20,6 +20,7 @@ export interface TopologyArgs {
   rs: string[];
   ipvsadm?: string | undefined;
   config?: string | undefined;
+  keepalived?: string[];
   output: string | undefined;
 }
 
@@ -30,12 +31,14 @@ export async function runTopology(args: TopologyArgs, warn: (line: string) => vo
     rs: args.rs,
     ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
     ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
+    keepalived: keepalivedPaths(args.keepalived ?? []),
   });
   const toFile = args.output !== undefined && args.output !== '-';
   const inputs = [
     ...args.captures.map((c) => ({ what: `the capture ${c}`, path: c })),
     ...(args.ipvsadm !== undefined ? [{ what: `the --ipvsadm file ${args.ipvsadm}`, path: args.ipvsadm }] : []),
     ...(args.config !== undefined ? [{ what: `the --config file ${args.config}`, path: args.config }] : []),
+    ...(args.keepalived ?? []).map((k) => ({ what: `the --keepalived file ${k}`, path: k })),
   ];
   // Checked before the captures are read: not an input, a directory that exists (see output-files.ts).
   const [file] = toFile ? prepareOutputs([{ flag: `--output ${args.output}`, path: args.output! }], inputs, false) : [undefined];

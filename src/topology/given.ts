@@ -176,6 +176,8 @@ export interface GivenInputs {
   rs?: readonly string[];
   ipvsadm?: SourceText;
   config?: SourceText;
+  /** keepalived.conf paths (--keepalived, one per director): read with their includes. */
+  keepalived?: readonly string[];
 }
 
 /** Identity of a service across sources: same key = same service, whose fields are merged. */
@@ -243,9 +245,9 @@ export function givenByFlags(inputs: GivenInputs): GivenTopology {
 }
 
 /**
- * Merges flags, config file and ipvsadm output into one topology. Precedence when they disagree:
- * flags, then the config file, then ipvsadm output (the more deliberately the user stated a fact,
- * the more it counts). Services with the same VIP, port and protocol (or fwmark) are one service;
+ * Merges flags, config file, keepalived.conf files and ipvsadm output into one topology.
+ * Precedence when they disagree: flags, then the config file, then keepalived.conf (in the order
+ * given), then ipvsadm output (the more deliberately the user stated a fact, the more it counts). Services with the same VIP, port and protocol (or fwmark) are one service;
  * a VIP given without a port stays a separate every-port service. The IPs of every service's
  * real servers are also listed in `realServers`, so the analysis has one list of known RSs.
  */
@@ -268,6 +270,7 @@ export function mergeGiven(layers: readonly GivenTopology[]): GivenTopology {
     for (const m of layer.directorMacs) if (!out.directorMacs.includes(m)) out.directorMacs.push(m);
     for (const r of layer.realServers) addRealServer(out.realServers, r);
     out.sources.push(...layer.sources);
+    if (layer.vrrpInstances !== undefined) (out.vrrpInstances ??= []).push(...layer.vrrpInstances);
   }
   for (const s of out.services) for (const r of s.realServers ?? []) addRealServer(out.realServers, { ip: r.ip });
   return out;

@@ -55,6 +55,49 @@ export interface RealServer {
   mac?: string;
 }
 
+/**
+ * A keepalived `vrrp_instance`: what its adverts must say on the wire, as the director's
+ * keepalived.conf configures it (after keepalived's defaults).
+ */
+export interface VrrpInstance {
+  /** `vrrp_instance NAME`. */
+  name: string;
+  /** The keepalived.conf given (one per director), and where the instance is defined ("dir1.conf:12"). */
+  config: string;
+  where: string;
+  /** `virtual_router_id`. */
+  vrid: number;
+  /** Adverts' version: the instance's `version`, else global_defs' `vrrp_version`, else 2 (3 for IPv6). */
+  version: 2 | 3;
+  family: 'ipv4' | 'ipv6';
+  /** Initial `state`. */
+  state: 'MASTER' | 'BACKUP';
+  /** Base `priority` (255 for a MASTER without one, else 100). */
+  priority: number;
+  /**
+   * The priorities its adverts may carry: the base priority moved by the tracking weights
+   * (track_script, track_interface, track_process, track_bfd), 1-254 (255 stays 255); null
+   * when a weight is read at run time (track_file), so any priority may appear.
+   */
+  priorityRange: [number, number] | null;
+  /** `advert_int` in centiseconds. */
+  advertIntervalCentis: number;
+  /** `virtual_ipaddress` addresses: the ones the adverts carry, canonical text. */
+  vips: string[];
+  /** `virtual_ipaddress_excluded`: held by the MASTER, not in the adverts. */
+  excludedVips: string[];
+  /** `interface`, when set. */
+  interface?: string;
+  /** `unicast_peer` addresses: adverts go to each of them instead of the multicast group. */
+  unicastPeers: string[];
+  /** `unicast_src_ip` / `mcast_src_ip`: the adverts' source address, when set. */
+  sourceIp?: string;
+  /** `authentication { auth_type }` (version 2 only). */
+  authType: 'none' | 'PASS' | 'AH';
+  /** `nopreempt`: a higher priority does not take over from a live MASTER. */
+  nopreempt: boolean;
+}
+
 /** Everything the user told us. Every field optional: the analysis infers what is missing. */
 export interface GivenTopology {
   services: VirtualService[];
@@ -62,6 +105,8 @@ export interface GivenTopology {
   realServers: RealServer[];
   /** Where the facts came from, for the report ("--vip", "ipvsadm -Ln (lvs.txt)", "config lvs.yaml"). */
   sources: string[];
+  /** The VRRP instances of the keepalived.conf files given (--keepalived), in file order. */
+  vrrpInstances?: VrrpInstance[];
 }
 
 export function emptyTopology(): GivenTopology {

@@ -135,6 +135,13 @@ describe('check: usage errors exit 2 naming the bad value', () => {
     ['non-numeric --min-flows', ['--min-flows', 'ten'], /--min-flows ten: not a whole number/],
     ['negative --expect-rs', ['--expect-rs=-1'], /--expect-rs -1: not a whole number/],
     ['fractional --expect-rs', ['--expect-rs', '1.5'], /--expect-rs 1\.5: not a whole number/],
+    ['a missing keepalived.conf', ['--keepalived', 'no/such.conf'], /^lvs-pcap: --keepalived no\/such\.conf: no such file$/m],
+    ['keepalived.conf from stdin', ['--keepalived', '-'], /--keepalived -: give the file/],
+    [
+      'a keepalived.conf keepalived would reject',
+      ['--keepalived', 'test/topology/samples/keepalived/bad-lb-kind.conf'],
+      /^lvs-pcap: test\/topology\/samples\/keepalived\/bad-lb-kind\.conf:4: lb_kind: unknown forwarding method 'dr' \(DR, NAT or TUN; keepalived's are case-sensitive\)$/m,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(what, () => {

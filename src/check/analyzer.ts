@@ -22,6 +22,7 @@ import { Judge, type JudgeOptions, type Judgement } from '../judge/judge.js';
 import { PathBook } from '../infer/paths.js';
 import { SolicitationLog } from '../track/solicitations.js';
 import { FragmentTracker } from '../track/fragments.js';
+import { VrrpLog } from '../track/vrrp.js';
 
 /** Frames before early judging may start: enough for the topology and vantage points to show. */
 const SETTLE_FRAMES = 20_000;
@@ -93,6 +94,7 @@ export class Analyzer {
   readonly book = new AddressBook();
   readonly claims = new ClaimLog();
   readonly solicitations = new SolicitationLog();
+  readonly vrrp = new VrrpLog(this.book);
   /**
    * Given real-server IPs without a MAC, and the first MAC seen sending from each (-1 until
    * then): ipvsadm output names RS by IP only, and its frames tie each to its MAC.
@@ -209,6 +211,11 @@ export class Analyzer {
       return;
     }
     if (f.ipVersion === 0 || f.malformed) return;
+    if (f.vrrpVersion >= 0) {
+      // Advertisements only (the one type VRRP defines), of the versions keepalived speaks.
+      if (f.vrrpType === 1 && (f.vrrpVersion === 2 || f.vrrpVersion === 3)) this.vrrp.advert(f, capture, time);
+      return;
+    }
     if (this.solicitations.watchCount > 0 && f.ethSrc >= 0) this.sentAfterSolicitation(f, capture, time);
     if (this.unresolvedRsIps.length > 0 && f.ipVersion === 4 && f.ethSrc >= 0) this.noteRealServerSender(f);
     // A tunnelled copy carries the client's packet inside: the flow is the inner packet's.

@@ -26,6 +26,7 @@ import type { TopologyReport } from '../result/result.js';
 import type { GivenTopology } from '../topology/topology.js';
 import type { VantageCounter } from './vantage.js';
 import type { VantagePoint } from '../result/views.js';
+import type { VrrpLog } from '../track/vrrp.js';
 
 export interface Service {
   ip: number;
@@ -53,6 +54,8 @@ export interface Facts {
   readonly captures: readonly { readonly vantage: VantageCounter }[];
   /** Given RS IPs (without MAC) -> the MAC seen sending from them, -1 if none was. */
   readonly realServerIpSenders: ReadonlyMap<number, number>;
+  /** VRRP advertisements, as runs per sender and virtual router. */
+  readonly vrrp: VrrpLog;
 }
 
 export class Resolution {
@@ -349,6 +352,7 @@ class Resolver {
         r.directors.set(mac, { mac: formatMac(mac), source: 'inferred', evidence: `${n} forwarded cop${n === 1 ? 'y' : 'ies'} sent` });
       }
     }
+    if (this.givenDirectors.size === 0) this.directorsFromVrrp();
     if (r.evidence !== 'candidate') {
       if (r.directors.size === 0) this.directorsFromAsymmetricPaths();
       if (r.directors.size === 0) this.directorsForwardingToRealServers();
@@ -358,6 +362,25 @@ class Resolver {
       const mac = parseMac(d.mac);
       const ips = mac !== undefined ? (this.facts.claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !r.vipIps.has(ip)) : [];
       if (ips[0] !== undefined) d.ip = this.facts.book.format(ips[0]);
+    }
+  }
+
+  /**
+   * A MAC that sends VRRP advertisements carrying a VIP is one of the directors keepalived
+   * moves it between, whether or not it forwarded anything in this capture (a BACKUP does not).
+   */
+  private directorsFromVrrp(): void {
+    const r = this.r;
+    for (const run of this.facts.vrrp.runs) {
+      const mac = run.senderMac;
+      if (mac < 0 || r.directors.has(mac) || r.realServers.has(mac)) continue;
+      const vip = run.addresses.find((a) => r.vipIps.has(a));
+      if (vip === undefined) continue;
+      r.directors.set(mac, {
+        mac: formatMac(mac),
+        source: 'inferred',
+        evidence: `sends VRRP advertisements for ${this.facts.book.format(vip)} (VRID ${run.vrid})`,
+      });
     }
   }
 

@@ -19,9 +19,10 @@ import { findCauses } from './causes.js';
 import { BalanceTracker, balanceReport } from './balance.js';
 import { Int32Set } from './int-set.js';
 import { serviceLabel } from '../result/service-label.js';
-import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint } from '../result/views.js';
+import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint, VrrpView } from '../result/views.js';
 import type { SolicitationLog } from '../track/solicitations.js';
 import { REPLY_WAIT_SECONDS } from '../result/views.js';
+import { buildVrrpView, vrrpTimeline } from './vrrp.js';
 
 /**
  * Passing flows listed one by one by default (the rest are counted; see JudgeOptions); failing
@@ -66,6 +67,7 @@ export interface JudgeOptions {
 /** What the judge reads besides resolve()'s facts. */
 export interface JudgeFacts extends Facts {
   readonly solicitations: SolicitationLog;
+  readonly captures: readonly { readonly vantage: Facts['captures'][number]['vantage']; readonly lastTime: number }[];
 }
 
 export class Judge {
@@ -168,6 +170,8 @@ export class Judge {
     for (const { on } of this.listeners) on.balance?.(balance);
     const givenServices = this.givenServices();
     for (const { on } of this.listeners) on.givenServices?.(givenServices);
+    const vrrp = buildVrrpView(this.facts.vrrp, this.facts.book, this.facts.given.vrrpInstances ?? [], this.captureEnd());
+    for (const { on } of this.listeners) on.vrrp?.(vrrp);
     const unreached = givenServices.filter((s) => s.flows === 0).map((s) => serviceLabel({ vip: s.vip, port: s.port, proto: s.proto }));
     const services = balance.map((v) => {
       const label = serviceLabel(v);
@@ -227,7 +231,7 @@ export class Judge {
       flows: reports,
       causes,
       findings,
-      timeline: this.timeline(),
+      timeline: this.timeline(vrrp),
       services,
       vantagePoints: r.vantagePoints,
       unlistedFlows: this.unlisted,
@@ -655,7 +659,12 @@ export class Judge {
     return byIp;
   }
 
-  private timeline(): TimelineEvent[] {
+  /** The time up to which the captures are known. */
+  private captureEnd(): number {
+    return this.facts.captures.reduce((t, c) => Math.max(t, c.lastTime), 0);
+  }
+
+  private timeline(vrrp: VrrpView): TimelineEvent[] {
     const analysis = this.analysis;
     const roleName = (mac: string): string =>
       analysis.isDirectorMac(mac) ? 'director' : analysis.isRealServerMac(mac) ? 'real server' : 'unknown role';
@@ -710,7 +719,8 @@ export class Judge {
         note: `client ${client} sends to ${b.vip} via ${b.mac}, bypassing the director`,
       });
     }
-    timeline.sort((x, y) => Number(x.time) - Number(y.time) || x.frame.frame - y.frame.frame);
+    timeline.push(...vrrpTimeline(vrrp, this.addresses()));
+    timeline.sort((x, y) => Number(x.time) - Number(y.time) || x.frame.capture - y.frame.capture || x.frame.frame - y.frame.frame);
     return timeline;
   }
 }

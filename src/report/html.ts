@@ -47,6 +47,13 @@ const EVENT_WORD: Record<TimelineEvent['kind'], string> = {
   'owner-change': '⇄ owner change',
   conflict: '✗ conflict',
   'bypass-start': '▼ bypass start',
+  garp: '📣 gratuitous ARP',
+  'vrrp-adverts': '◇ VRRP MASTER',
+  'vrrp-master': '◆ VRRP takeover',
+  'vrrp-prio': '↕ VRRP priority',
+  'vrrp-change': '≠ VRRP change',
+  'vrrp-resign': '⏏ VRRP resign',
+  'vrrp-silent': '… VRRP silent',
 };
 
 export function esc(s: string | number): string {

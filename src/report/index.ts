@@ -18,7 +18,7 @@ export interface ReportOptions {
   allFlows: boolean;
   timeline: boolean;
   /** The rules that ran (JUnit lists every address rule as a testcase, passing or not). */
-  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' }[];
+  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' | 'vrrp' }[];
   gate: GateOptions;
   gateResult: GateResult;
   /** Frames of the failing flows for the HTML ladders (collected only when html is asked for). */

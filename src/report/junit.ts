@@ -22,7 +22,7 @@ import { printable } from './printable.js';
 
 export interface JunitOptions {
   /** The rules that ran; every address rule among them becomes a testcase. */
-  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' }[];
+  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' | 'vrrp' }[];
   gate: GateOptions;
 }
 

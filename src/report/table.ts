@@ -126,7 +126,9 @@ export function writeTable(raw: CheckResult, options: TableOptions, writeLine: (
     emit('');
   }
 
-  const hasAddressEvents = result.timeline.some((e) => e.kind !== 'claim');
+  // A first owner, a MASTER advertising from the start and its announcements are the steady
+  // state; anything else (a takeover, a conflict, a priority change...) shows the timeline.
+  const hasAddressEvents = result.timeline.some((e) => e.kind !== 'claim' && e.kind !== 'vrrp-adverts' && e.kind !== 'garp');
   if ((options.timeline || hasAddressEvents) && result.timeline.length > 0) {
     emit(s.bold('Timeline'));
     const t0 = Number(result.timeline[0]?.time ?? 0);

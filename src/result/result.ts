@@ -171,10 +171,31 @@ export interface TopologyReport {
 export interface TimelineEvent {
   time: string;
   frame: FrameRef;
-  kind: 'claim' | 'owner-change' | 'conflict' | 'bypass-start';
+  /**
+   * Address claims: claim (the first owner), owner-change, conflict, bypass-start (a client's
+   * first connection straight to a real server), garp (a burst of gratuitous ARPs / unsolicited
+   * NAs for a VIP). VRRP: vrrp-adverts (a MASTER advertising from the start), vrrp-master
+   * (a sender becomes MASTER after another), vrrp-prio (its priority changes), vrrp-change
+   * (another field of its adverts changes), vrrp-resign (a priority-0 advert), vrrp-silent (a
+   * MASTER's adverts stop before the capture ends).
+   */
+  kind:
+    | 'claim'
+    | 'owner-change'
+    | 'conflict'
+    | 'bypass-start'
+    | 'garp'
+    | 'vrrp-adverts'
+    | 'vrrp-master'
+    | 'vrrp-prio'
+    | 'vrrp-change'
+    | 'vrrp-resign'
+    | 'vrrp-silent';
   ip: string;
   mac: string;
   note: string;
+  /** VRRP events: the virtual router id. */
+  vrid?: number;
 }
 
 export interface CheckSummary {

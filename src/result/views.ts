@@ -4,7 +4,7 @@
  * so rules deal in roles ("forwarded copy", "reply") and never in raw frames.
  */
 import type { FrameRef, Endpoint, HostRef } from './result.js';
-import type { L4Proto } from '../topology/topology.js';
+import type { L4Proto, VrrpInstance } from '../topology/topology.js';
 
 /** How long a real server gets to answer before silence counts as no answer. */
 export const REPLY_WAIT_SECONDS = 1.0;
@@ -239,4 +239,67 @@ export interface ServiceBalanceView {
   total: number;
   /** The vantage point sees every new connection of the service (a mirror port or the director). */
   seesEveryNewConnection: boolean;
+}
+
+/**
+ * How long a VRRP sender counts as advertising after its last advert: RFC 5798's master-down
+ * interval (3 × the interval plus the skew, at most 1 s), after which its BACKUP takes over.
+ */
+export function masterDownSeconds(intervalCentis: number): number {
+  return (3 * intervalCentis) / 100 + 1;
+}
+
+/** A sender's unbroken series of identical VRRP advertisements for one virtual router. */
+export interface VrrpRunView {
+  /** Sender's MAC (undefined on a cooked capture without one) and IP. */
+  senderMac: string | undefined;
+  senderIp: string;
+  /** The multicast group (224.0.0.18, ff02::12) or the unicast peer it was sent to. */
+  destination: string;
+  multicast: boolean;
+  vrid: number;
+  version: number;
+  /** 0: the MASTER resigning (keepalived stopping); 255: the address owner. */
+  priority: number;
+  intervalCentis: number;
+  /** Version 2 authentication type (0 none, 1 simple text, 2 AH); -1 for version 3. */
+  authType: number;
+  ttl: number;
+  /** Addresses carried, as text. */
+  addresses: string[];
+  count: number;
+  /** Adverts with a wrong checksum (receivers drop them). */
+  badChecksums: number;
+  first: FrameRef;
+  firstTime: number;
+  last: FrameRef;
+  lastTime: number;
+  /** Index of the same sender's previous run for this virtual router (-1: none); afterSilence: a pause longer than the master-down interval came between. */
+  previous: number;
+  afterSilence: boolean;
+}
+
+/** Two senders advertising for one virtual router at the same time, each one's adverts counted while the other's were live. */
+export interface VrrpOverlapView {
+  /** Indices into VrrpView.runs; `a` is the run that was live first. */
+  a: number;
+  b: number;
+  countA: number;
+  countB: number;
+  /** The first advert of each sent while the other was live (null: none). */
+  firstA: FrameRef | null;
+  firstB: FrameRef | null;
+  start: number;
+  end: number;
+}
+
+/** What the captures show of VRRP, with the instances the user's keepalived.conf files configure. */
+export interface VrrpView {
+  /** In the order they began. */
+  runs: readonly VrrpRunView[];
+  overlaps: readonly VrrpOverlapView[];
+  /** From --keepalived; empty when no keepalived.conf was given. */
+  instances: readonly VrrpInstance[];
+  /** Time up to which the captures are known. */
+  captureEnd: number;
 }

@@ -5,9 +5,9 @@
  * a message id with data, and the reporters fill the template.
  */
 import type { FrameRef, Remediation, Severity } from '../result/result.js';
-import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView } from '../result/views.js';
+import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView, VrrpView } from '../result/views.js';
 
-export type RuleKind = 'flow' | 'address' | 'service';
+export type RuleKind = 'flow' | 'address' | 'service' | 'vrrp';
 
 export interface RuleMeta {
   /** Short statement of what the rule checks (one line, for `lvs-pcap rules`). */
@@ -61,6 +61,8 @@ export interface RuleListeners {
   balance?(services: readonly ServiceBalanceView[]): void;
   /** Every virtual service the user gave, with the flows that reached it, at the end. */
   givenServices?(services: readonly GivenServiceView[]): void;
+  /** The VRRP advertisements seen, with the instances the keepalived.conf files given configure, at the end. */
+  vrrp?(view: VrrpView): void;
 }
 
 export interface Rule<M extends string = string> {

@@ -21,6 +21,9 @@ import vipUnreached from './vip-unreached.js';
 import persistence from './persistence.js';
 import quiescedRs from './quiesced-rs.js';
 import rsShare from './rs-share.js';
+import vrrpConfig from './vrrp-config.js';
+import vrrpSilentOwner from './vrrp-silent-owner.js';
+import vrrpSplitBrain from './vrrp-split-brain.js';
 
 export const rules: readonly Rule[] = [
   directorL2Only,
@@ -41,6 +44,9 @@ export const rules: readonly Rule[] = [
   persistence,
   quiescedRs,
   vipUnreached,
+  vrrpSplitBrain,
+  vrrpConfig,
+  vrrpSilentOwner,
 ] as readonly Rule[];
 
 export function findRule(id: string): Rule | undefined {

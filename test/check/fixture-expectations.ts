@@ -5,7 +5,7 @@
  * every frame that shows the claim, so those are compared whole.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CheckResult } from '../../src/result/result.js';
 import type { GivenTopology } from '../../src/topology/topology.js';
 
@@ -24,6 +24,8 @@ export interface FixtureDescription {
     /** Routed scenarios: the router's leg on the LVS segment, and its leg on the client LAN. */
     routers?: { ip: string; mac: string; clientSide: { ip: string; mac: string; subnet: string } }[];
   };
+  /** What the lab configured; `keepalived`: each director's keepalived.conf (beside the capture), for the keepalived scenarios. */
+  configured?: { keepalived?: { files: string[] }; changes?: unknown[] };
   /** Whether the VIP can be told from the capture alone (copies, a shared address served, an asymmetric L2 path). */
   inference: { possible: boolean; why: string };
   /** What the frames show about the capture point: the MACs present in every unicast frame (none: a mirror). */
@@ -87,9 +89,21 @@ export function givenFrom(d: FixtureDescription): GivenTopology {
   };
 }
 
-/** Findings as comparable strings: "rule@frame" for flow rules, "rule@f1,f2,..." for address rules. */
-export function expectedFindings(d: FixtureDescription): string[] {
-  return d.expected.findings.map((f) => key(f.rule, f.frames)).sort();
+/** Rules that judge the capture against keepalived.conf: without --keepalived they have nothing to judge against. */
+export const KEEPALIVED_RULES = new Set(['vrrp-config']);
+
+/**
+ * Findings as comparable strings: "rule@frame" for flow rules, "rule@f1,f2,..." for address
+ * rules. `keepalived: false` leaves out the findings only the keepalived.conf files can give.
+ */
+export function expectedFindings(d: FixtureDescription, options: { keepalived?: boolean } = {}): string[] {
+  const keepalived = options.keepalived ?? false;
+  return d.expected.findings.filter((f) => keepalived || !KEEPALIVED_RULES.has(f.rule)).map((f) => key(f.rule, f.frames)).sort();
+}
+
+/** The keepalived.conf files beside a fixture's capture, when the lab ran keepalived. */
+export function keepalivedFiles(fx: Fixture): string[] {
+  return (fx.description.configured?.keepalived?.files ?? []).map((f) => join(dirname(fx.capturePath), f));
 }
 
 export function actualFindings(r: CheckResult): string[] {

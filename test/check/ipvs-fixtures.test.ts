@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
 import { parseConfig, topologyToConfig } from '../../src/topology/config.js';
 import { buildGivenTopology } from '../../src/topology/build.js';
-import { actualFindings, expectedFindings, FIXTURES, type FixtureDescription } from './fixture-expectations.js';
+import { actualFindings, expectedFindings, FIXTURES, KEEPALIVED_RULES, type FixtureDescription } from './fixture-expectations.js';
 import { orSkipped } from '../support/skip.js';
 
 const IPVS = join(FIXTURES, 'ipvs');
@@ -61,6 +61,22 @@ describe.skipIf(all.length === 0)(orSkipped('real IPVS scheduling fixtures', all
           const seen = Object.fromEntries(svc!.realServers.map((x) => [x.ip, x.newConnections]));
           expect(seen).toEqual(Object.fromEntries(b.realServers.map((x) => [x.ip, x.newConnections])));
         }
+      });
+    }
+    const keepalived = (fx.d.configured?.keepalived?.files ?? []).map((f) => join(fx.dir, f));
+    if (keepalived.length > 0) {
+      it(`${fx.name}: keepalived.conf and the ipvsadm -Ln keepalived built from it give the same findings`, async () => {
+        // The table as keepalived built it, before any health check changed a weight.
+        const built = [`${fx.base}.ipvsadm-Ln.before-w0.txt`, `${fx.base}.ipvsadm-Ln.txt`].find((f) => existsSync(join(fx.dir, f)))!;
+        const fromTable = await checkCaptures([capture], { given: buildGivenTopology({ ipvsadm: { text: readFileSync(join(fx.dir, built), 'utf8'), source: built } }) });
+        const fromKeepalived = await checkCaptures([capture], { given: buildGivenTopology({ keepalived }) });
+        expect(actualFindings(fromKeepalived).filter((k) => !KEEPALIVED_RULES.has(k.split('@')[0]!))).toEqual(actualFindings(fromTable));
+        expect(fromKeepalived.services).toEqual(fromTable.services);
+        expect(fromKeepalived.flows).toEqual(fromTable.flows);
+        // Besides, keepalived.conf gives exactly the findings that need it.
+        expect(actualFindings(fromKeepalived).filter((k) => KEEPALIVED_RULES.has(k.split('@')[0]!))).toEqual(
+          expectedFindings(fx.d, { keepalived: true }).filter((k) => KEEPALIVED_RULES.has(k.split('@')[0]!)),
+        );
       });
     }
     it(`${fx.name}: without scheduling information, no scheduling finding (the distribution is still reported)`, async () => {

@@ -1,9 +1,12 @@
 /**
  * Every fixture capture, namespace lab and real IPVS alike, checked the three ways users run
  * lvs-pcap: with no topology at all, with only what the director's IPVS table says (ipvsadm
- * output, or a config naming VIPs and real-server IPs but no MAC), and with the whole topology.
- * The verdict must be right in all three; with the table or the whole topology the findings are
- * exactly the ones the fixture's description derives from the capture with tshark.
+ * output, or a config naming VIPs and real-server IPs but no MAC), and with the whole topology;
+ * where the lab ran keepalived, a fourth: the directors' keepalived.conf files alone.
+ * The verdict must be right in all of them; with the table, the whole topology or the
+ * keepalived.conf files the findings are exactly the ones the fixture's description derives
+ * from the capture with tshark (those that judge the adverts against keepalived.conf only
+ * where it is given).
  *
  * Without any topology, findings that need the configured scheduler (rs-share, persistence,
  * quiesced-rs) cannot exist: the expected verdict is worked out without them. Where the
@@ -16,11 +19,11 @@ import { checkCaptures } from '../../src/check/check.js';
 import { buildGivenTopology } from '../../src/topology/build.js';
 import type { CheckResult } from '../../src/result/result.js';
 import type { GivenTopology } from '../../src/topology/topology.js';
-import { actualFindings, expectedFindings, FLOW_RULES, givenFrom, listFixtures, type Fixture, type FixtureDescription } from './fixture-expectations.js';
+import { actualFindings, expectedFindings, FLOW_RULES, givenFrom, keepalivedFiles, KEEPALIVED_RULES, listFixtures, type Fixture, type FixtureDescription } from './fixture-expectations.js';
 
 const SCHEDULING = new Set(['rs-share', 'persistence', 'quiesced-rs']);
 
-type Mode = 'nothing given' | 'ipvsadm' | 'full topology';
+type Mode = 'nothing given' | 'ipvsadm' | 'full topology' | 'keepalived.conf';
 
 /** The director's IPVS table as lvs-pcap is given it: ipvsadm -Ln beside the capture, else a config without MACs. */
 function tableOnly(fx: Fixture): GivenTopology {
@@ -44,13 +47,25 @@ function fullTopology(fx: Fixture): GivenTopology {
 }
 
 function expectedVerdictWithoutScheduling(d: FixtureDescription): FixtureDescription['expected']['verdict'] {
-  const rest = d.expected.findings.filter((f) => !SCHEDULING.has(f.rule));
+  const rest = d.expected.findings.filter((f) => !SCHEDULING.has(f.rule) && !KEEPALIVED_RULES.has(f.rule));
   // No flow to a VIP and no ARP request answered twice: nothing in the capture names a VIP
   // (a real server's port that no client picked shows only its ARP answers, like any host's).
   if (d.expected.flows === 0 && !rest.some((f) => f.rule === 'duplicate-address')) return 'no-traffic';
   if (rest.some((f) => f.severity === 'error')) return 'fail';
   if (d.expected.verdict === 'no-traffic') return 'no-traffic';
   return 'pass';
+}
+
+/** Where the lab ran keepalived: the directors' keepalived.conf files and nothing else. */
+function keepalivedOnly(fx: Fixture): GivenTopology | undefined {
+  const files = keepalivedFiles(fx);
+  return files.length > 0 ? buildGivenTopology({ keepalived: files }) : undefined;
+}
+
+/** The verdict without the findings only keepalived.conf can give. */
+function verdictWithoutKeepalived(d: FixtureDescription): FixtureDescription['expected']['verdict'] {
+  if (d.expected.verdict !== 'fail') return d.expected.verdict;
+  return d.expected.findings.some((f) => f.severity === 'error' && !KEEPALIVED_RULES.has(f.rule)) ? 'fail' : 'pass';
 }
 
 function errors(r: CheckResult): string[] {
@@ -65,13 +80,19 @@ describe('every fixture, in the three modes', () => {
     expect(fixtures.filter((f) => !f.name.startsWith('ipvs/')).length).toBeGreaterThan(10);
   });
 
+  it('has keepalived fixtures', () => {
+    expect(fixtures.filter((f) => keepalivedFiles(f).length > 0).length).toBeGreaterThanOrEqual(5);
+  });
+
   const modes: [Mode, (fx: Fixture) => GivenTopology | undefined][] = [
     ['nothing given', () => undefined],
     ['ipvsadm', tableOnly],
     ['full topology', fullTopology],
+    ['keepalived.conf', keepalivedOnly],
   ];
   for (const fx of fixtures) {
     for (const [mode, given] of modes) {
+      if (mode === 'keepalived.conf' && keepalivedFiles(fx).length === 0) continue;
       it(`${fx.name}: ${mode}`, async () => {
         const g = given(fx);
         const r = await checkCaptures([fx.capturePath], g ? { given: g } : {});
@@ -103,8 +124,12 @@ describe('every fixture, in the three modes', () => {
           }
           return;
         }
-        expect(actualFindings(r)).toEqual(expectedFindings(d));
-        expect(r.verdict).toBe(d.expected.verdict);
+        const keepalived = mode === 'keepalived.conf';
+        // keepalived.conf gives the weights keepalived starts with; a weight its health checks
+        // changed during the capture (configured.changes) is in no file, so scheduling is not compared.
+        const comparable = (k: string): boolean => !(keepalived && d.configured?.changes !== undefined && SCHEDULING.has(k.split('@')[0]!));
+        expect(actualFindings(r).filter(comparable)).toEqual(expectedFindings(d, { keepalived }).filter(comparable));
+        expect(r.verdict).toBe(keepalived ? d.expected.verdict : verdictWithoutKeepalived(d));
         expect(r.flows.length).toBe(d.expected.flows);
       });
     }

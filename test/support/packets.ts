@@ -524,6 +524,57 @@ export function gre(o: { protocolType?: number; key?: number; seq?: number; chec
   return g;
 }
 
+// ---- VRRP -------------------------------------------------------------------------------------------------
+
+export interface VrrpAdvertOptions {
+  vrid: number;
+  priority: number;
+  addresses: string[];
+  /** Version 2 (default): seconds; version 3: centiseconds. Default one second. */
+  interval?: number;
+  version?: 2 | 3;
+  /** Version 2 authentication type (0 none, 1 PASS, 2 AH). */
+  authType?: number;
+  /** The multicast group (default), or a unicast peer. */
+  dst?: string;
+  ttl?: number;
+}
+
+/** A VRRP advertisement from `from` as keepalived sends it: to 224.0.0.18 (01:00:5e:00:00:12), TTL 255. */
+export function vrrpAdvert(from: Host, o: VrrpAdvertOptions): Uint8Array {
+  const version = o.version ?? 2;
+  const dst = o.dst ?? '224.0.0.18';
+  const n = o.addresses.length;
+  const m = new Uint8Array(8 + 4 * n + (version === 2 ? 8 : 0));
+  m[0] = (version << 4) | 1;
+  m[1] = o.vrid;
+  m[2] = o.priority;
+  m[3] = n;
+  if (version === 3) put16(m, 4, (o.interval ?? 100) & 0xfff);
+  else {
+    m[4] = o.authType ?? 0;
+    m[5] = o.interval ?? 1;
+  }
+  o.addresses.forEach((a, i) => m.set(ipv4Bytes(a), 8 + 4 * i));
+  const pseudo = version === 3 ? concat(ipv4Bytes(from.ip), ipv4Bytes(dst), Uint8Array.of(0, 112, m.length >> 8, m.length & 255)) : new Uint8Array(0);
+  put16(m, 6, internetChecksum(pseudo, m));
+  const multicast = dst.startsWith('224.');
+  return ethernet({
+    src: from.mac,
+    dst: multicast ? '01:00:5e:00:00:12' : BROADCAST_MAC,
+    etherType: EtherType.IPv4,
+    payload: ipv4({ src: from.ip, dst, proto: 112, ttl: o.ttl ?? 255, payload: m, df: false }),
+  });
+}
+
+/** `count` adverts from `from`, every `every` seconds from `start` seconds after T0. */
+export function adverts(from: Host, o: VrrpAdvertOptions, start: number, count: number, every = 1, note = 'advert'): TestFrame[] {
+  return Array.from({ length: count }, (_, i) => {
+    const t = start + i * every;
+    return frameAt(vrrpAdvert(from, o), T0 + Math.floor(t), Math.round((t % 1) * 1e9), `${note} ${from.ip} #${i + 1}`);
+  });
+}
+
 // ---- frames, timestamps, pcap --------------------------------------------------------------------------------
 
 export interface TestFrame extends PcapFrame {

@@ -361,7 +361,9 @@ class Resolver {
     for (const d of r.directors.values()) {
       const mac = parseMac(d.mac);
       const ips = mac !== undefined ? (this.facts.claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !r.vipIps.has(ip)) : [];
-      if (ips[0] !== undefined) d.ip = this.facts.book.format(ips[0]);
+      // A director that claims no address of its own in ARP still sends its VRRP adverts from one.
+      const advertised = ips[0] ?? this.facts.vrrp.runs.find((run) => run.senderMac === mac)?.senderIp;
+      if (advertised !== undefined) d.ip = this.facts.book.format(advertised);
     }
   }
 

@@ -22,7 +22,7 @@ import { serviceLabel } from '../result/service-label.js';
 import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint, VrrpView } from '../result/views.js';
 import type { SolicitationLog } from '../track/solicitations.js';
 import { REPLY_WAIT_SECONDS } from '../result/views.js';
-import { buildVrrpView, vrrpTimeline } from './vrrp.js';
+import { buildVrrpView, vrrpRouters, vrrpTimeline } from './vrrp.js';
 
 /**
  * Passing flows listed one by one by default (the rest are counted; see JudgeOptions); failing
@@ -227,7 +227,7 @@ export class Judge {
       notes.push("this vantage point does not show the director's forwarding: director rules were not judged");
     }
     return {
-      topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clientCount(), notes, confidence },
+      topology: { vips: r.vipReport, directors: [...r.directors.values()], realServers: rsReport, clients: this.clientCount(), vrrp: vrrpRouters(vrrp), notes, confidence },
       flows: reports,
       causes,
       findings,

@@ -5,7 +5,7 @@
  * ARPs each takeover sent.
  */
 import { formatMac } from '../decode/format.js';
-import type { FrameRef, TimelineEvent } from '../result/result.js';
+import type { FrameRef, TimelineEvent, TopologyReport } from '../result/result.js';
 import { masterDownSeconds, type AddressView, type VrrpRunView, type VrrpView } from '../result/views.js';
 import type { VrrpInstance } from '../topology/topology.js';
 import type { AddressBook } from '../track/addresses.js';
@@ -55,6 +55,22 @@ export function buildVrrpView(log: VrrpLog, book: AddressBook, instances: readon
     end: o.end,
   }));
   return { runs, overlaps, instances, captureEnd };
+}
+
+/** The virtual routers of the topology report: per VRID (and family), its addresses and senders. */
+export function vrrpRouters(view: VrrpView): TopologyReport['vrrp'] {
+  const out: (TopologyReport['vrrp'][number] & { family: string })[] = [];
+  for (const r of view.runs) {
+    const family = r.senderIp.includes(':') ? 'ipv6' : 'ipv4';
+    let router = out.find((x) => x.vrid === r.vrid && x.family === family);
+    if (router === undefined) out.push((router = { vrid: r.vrid, family, addresses: [], senders: [] }));
+    for (const a of r.addresses) if (!router.addresses.includes(a)) router.addresses.push(a);
+    let s = router.senders.find((x) => (r.senderMac !== undefined ? x.mac === r.senderMac : x.ip === r.senderIp));
+    if (s === undefined) router.senders.push((s = { ...(r.senderMac !== undefined ? { mac: r.senderMac } : {}), ip: r.senderIp, priorities: [], adverts: 0 }));
+    if (!s.priorities.includes(r.priority)) s.priorities.push(r.priority);
+    s.adverts += r.count;
+  }
+  return out.map(({ family: _family, ...rest }) => rest);
 }
 
 /** "00:0c:29:50:d5:63 (192.168.188.108)", or the address alone on a capture without MACs. */

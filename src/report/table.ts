@@ -94,6 +94,10 @@ export function writeTable(raw: CheckResult, options: TableOptions, writeLine: (
     const weight = r.weight !== undefined ? `, weight ${r.weight}` : '';
     emit(`  real server ${r.ip ?? '?'} ${r.mac ?? ''}  ${plural(r.flows, 'flow')}${weight}  [${r.source}]`);
   }
+  for (const v of t.vrrp ?? []) {
+    const senders = v.senders.map((x) => `${x.mac ?? x.ip} priority ${x.priorities.join('/')}`).join(', ');
+    emit(`  vrrp      VRID ${v.vrid} ${v.addresses.join(', ')}: ${senders}`);
+  }
   emit(`  clients   ${t.clients}   confidence: ${t.confidence}`);
   for (const n of t.notes) emit(s.yellow(`  note: ${n}`));
   emit('');

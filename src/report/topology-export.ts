@@ -28,6 +28,10 @@ export function describeTopology(result: CheckResult): string {
   }
   for (const d of t.directors) lines.push(`director     ${d.mac}${d.ip ? ` (${d.ip})` : ''}  [${d.source}${d.evidence ? `: ${d.evidence}` : ''}]`);
   for (const r of t.realServers) lines.push(`real server  ${r.ip ?? '?'} ${r.mac ?? ''}  [${r.source}${r.evidence ? `: ${r.evidence}` : ''}]`);
+  for (const v of t.vrrp ?? []) {
+    const senders = v.senders.map((s) => `${s.mac !== undefined ? `${s.mac} (${s.ip})` : s.ip} priority ${s.priorities.join(', ')}`).join('; ');
+    lines.push(`vrrp         VRID ${v.vrid} ${v.addresses.join(', ')}: ${senders}`);
+  }
   lines.push(`confidence   ${t.confidence}`);
   for (const c of result.captures) lines.push(`vantage      ${c.path}: ${c.vantagePoint}`);
   for (const n of t.notes) lines.push(`note         ${n}`);

@@ -163,6 +163,8 @@ export interface TopologyReport {
   directors: { mac: string; ip?: string; source: 'given' | 'inferred'; evidence?: string }[];
   realServers: { mac?: string; ip?: string; source: 'given' | 'inferred'; flows: number; weight?: number; evidence?: string }[];
   clients: number;
+  /** The VRRP virtual routers whose adverts the captures carry: VRID, addresses, and each sender with the priorities it advertised. */
+  vrrp: { vrid: number; addresses: string[]; senders: { mac?: string; ip: string; priorities: number[]; adverts: number }[] }[];
   /** Human notes: what could not be inferred and why. */
   notes: string[];
   confidence: 'high' | 'medium' | 'low' | 'none';

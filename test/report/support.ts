@@ -70,6 +70,7 @@ export function result(overrides: Partial<CheckResult> = {}): CheckResult {
         { ip: '10.0.0.12', mac: '02:00:00:00:00:12', source: 'given', flows: 0 },
       ],
       clients: 1,
+      vrrp: [],
       notes: [],
       confidence: 'high',
     },

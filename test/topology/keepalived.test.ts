@@ -5,13 +5,15 @@
  * to each other. The real keepalived configs of the IPVS lab must give the services of the
  * `ipvsadm -Ln` the same keepalived built from them.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keepalivedTopology, parseKeepalived } from '../../src/topology/keepalived/parse.js';
 import { parseIpvsadm } from '../../src/topology/ipvsadm.js';
 import { buildGivenTopology } from '../../src/topology/build.js';
 import type { VirtualService, VrrpInstance } from '../../src/topology/topology.js';
+import { UsageError } from '../../src/topology/usage-error.js';
 import { errorOf } from './support.js';
 import { confDir, configTestSkip, keepalivedConfigTest } from './keepalived-support.js';
 
@@ -312,4 +314,38 @@ describe('keepalived.conf grammar lvs-pcap follows as keepalived does', () => {
       }
     });
   }
+});
+
+describe('keepalived.conf: never a crash', () => {
+  it('random text and mutated configs: parsed, or one UsageError line', () => {
+    const base = readFileSync(join(IPVS, 'ipvs-keepalived-pair/keepalived-dir1.conf'), 'utf8');
+    const d = confDir({});
+    try {
+      let n = 0;
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string({ maxLength: 300 }),
+            fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.string({ maxLength: 12 })).map(([at, cut, insert]) => {
+              const i = at % base.length;
+              return base.slice(0, i) + insert + base.slice(i + cut);
+            }),
+          ),
+          (text) => {
+            const path = join(d.dir, `f${n++}.conf`);
+            writeFileSync(path, text);
+            try {
+              parseKeepalived(path);
+            } catch (e) {
+              expect(e).toBeInstanceOf(UsageError);
+              expect((e as Error).message).not.toContain('\n');
+            }
+          },
+        ),
+        { numRuns: 1500 },
+      );
+    } finally {
+      d.cleanup();
+    }
+  });
 });

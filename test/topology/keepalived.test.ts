@@ -217,6 +217,7 @@ const BAD: Bad[] = [
   { name: "a port on an fwmark service's real server", files: { 'keepalived.conf': VS().replace('192.168.188.120 80', 'fwmark 3').replace('    protocol TCP\n', '') }, line: 4, error: /a port on a real server of an fwmark service/, keepalivedRejects: true },
   { name: 'authentication with VRRPv3', files: { 'keepalived.conf': VI('    version 3\n    authentication {\n        auth_type PASS\n        auth_pass x\n    }\n') }, line: 1, error: /VRRP version 3 has no authentication/, keepalivedRejects: true },
   { name: 'an unterminated quote', files: { 'keepalived.conf': VI('    notify "/bin/true\n') }, line: 10, error: /unterminated quote/, keepalivedRejects: true },
+  { name: 'a block after track_src_ip', files: { 'keepalived.conf': VI('    track_src_ip {\n        x\n    }\n') }, line: 10, error: /track_src_ip takes no \{ \} block/, keepalivedRejects: true },
   { name: 'an include loop', files: { 'keepalived.conf': 'include other.conf\n', 'other.conf': 'include keepalived.conf\n' }, line: 1, error: /nested more than 32 deep/, keepalivedRejects: false },
   { name: 'per-host lines (@id)', files: { 'keepalived.conf': VI().replace('    priority 150\n', '@lvs-a    priority 150\n') }, line: 5, error: /'@lvs-a' lines apply to one host's config id/, keepalivedRejects: false },
   { name: 'a ~SEQ generator', files: { 'keepalived.conf': `~SEQ(i, 1, 1) global_defs { router_id r$i }\n` }, line: 1, error: /~SEQ line generators are not supported/, keepalivedRejects: false },
@@ -276,6 +277,11 @@ describe('keepalived.conf grammar lvs-pcap follows as keepalived does', () => {
       name: "the forwarding method a real server inherits is its virtual server's when it is declared (lvs_method overrides it)",
       files: { 'keepalived.conf': VS('', '        lvs_method TUN\n').replace('    lb_kind DR\n', '    lb_kind NAT\n') },
       check: (p) => expect(parseKeepalived(p('keepalived.conf')).services[0]!.realServers![0]!.forward).toBe('tunnel'),
+    },
+    {
+      name: 'track_src_ip is a flag, not a block',
+      files: { 'keepalived.conf': VI('    track_src_ip\n') },
+      check: (p) => expect(parseKeepalived(p('keepalived.conf')).vrrpInstances.map((i) => i.vrid)).toEqual([51]),
     },
     {
       name: 'port 0 with persistence: every port of the VIP',

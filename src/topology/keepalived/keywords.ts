@@ -44,7 +44,7 @@ export const VRRP_INSTANCE = new Set([
 ]);
 
 /** vrrp_instance keywords whose `{ }` block lvs-pcap skips (it reads the others' blocks itself). */
-export const VRRP_INSTANCE_SKIPPED_BLOCKS = new Set(['virtual_routes', 'virtual_rules', 'track_src_ip']);
+export const VRRP_INSTANCE_SKIPPED_BLOCKS = new Set(['virtual_routes', 'virtual_rules']);
 
 export const VRRP_SCRIPT = new Set(['script', 'interval', 'timeout', 'weight', 'rise', 'fall', 'user', 'init_fail']);
 

@@ -149,6 +149,29 @@ describe('keepalived.conf: the keywords lvs-pcap reads', () => {
   });
 });
 
+describe('the namespace lab: keepalived.conf of the VRRP-only directors', () => {
+  // scenario, config, VRID, priority, VRRP version, VIPs: what the lab wrote (fixtures/lab/run.sh)
+  const NS_LAB: [string, string, number, number, number, string[]][] = [
+    ['ipv6-keepalived-failover', 'keepalived-dir1.conf', 61, 150, 3, ['2001:db8:188::120']],
+    ['ipv6-keepalived-failover', 'keepalived-dir2.conf', 61, 100, 3, ['2001:db8:188::120']],
+  ];
+  const FIXTURES = join(IPVS, '..');
+  it('covers every keepalived config of the namespace lab', () => {
+    const all = readdirSync(FIXTURES, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'ipvs' && e.name !== 'lab')
+      .flatMap((d) => readdirSync(join(FIXTURES, d.name)).filter((f) => /^keepalived.*\.conf$/.test(f)).map((f) => `${d.name}/${f}`));
+    expect(NS_LAB.map(([d, c]) => `${d}/${c}`).sort()).toEqual(all.sort());
+  });
+  for (const [scenario, conf, vrid, priority, version, vips] of NS_LAB) {
+    it(`${scenario}/${conf}: VRRP version ${version}, VRID ${vrid}, priority ${priority}`, () => {
+      const c = parseKeepalived(join(FIXTURES, scenario, conf));
+      expect(c.services).toEqual([]);
+      expect(c.vrrpInstances.map((i) => [i.vrid, i.priority, i.version, i.family, i.vips])).toEqual([[vrid, priority, version, 'ipv6', vips]]);
+      if (configTestSkip === undefined) expect(keepalivedConfigTest(join(FIXTURES, scenario, conf)).ok).toBe(true);
+    });
+  }
+});
+
 describe('the IPVS lab: keepalived.conf gives the table keepalived built', () => {
   // scenario, config, the ipvsadm -Ln keepalived built from it (with every RS up), its VRID and priority
   const LAB: [string, string, string, number, number][] = [

@@ -264,6 +264,12 @@ export const EXPLANATIONS: readonly Explanation[] = [
       f !== undefined && d.kind === 'tshark-only' && f.ipProto === 6 && (f.values['tcp.seq_raw']?.length ?? 0) > 0 && fieldRank(d.field) >= 1,
   },
   {
+    id: 'quoted-vrrp',
+    reason:
+      'tshark dissects the VRRP advert quoted in an ICMP error (a host without keepalived answers a unicast advert with protocol unreachable); we read the quoted IP header only: the quote is not an advert of the host that sends the error',
+    applies: (d, f) => f !== undefined && d.kind === 'tshark-only' && d.field.startsWith('vrrp.') && (f.ipProto === 1 || f.ipProto === 58),
+  },
+  {
     id: 'other-ip-payload',
     reason:
       'the IP protocol is one we do not decode (SCTP, ESP, IPv6 mobility...) or a non-first fragment, while tshark finds TCP/UDP/ICMP headers further in',

@@ -150,10 +150,12 @@ describe('keepalived.conf: the keywords lvs-pcap reads', () => {
 });
 
 describe('the namespace lab: keepalived.conf of the VRRP-only directors', () => {
-  // scenario, config, VRID, priority, VRRP version, VIPs: what the lab wrote (fixtures/lab/run.sh)
-  const NS_LAB: [string, string, number, number, number, string[]][] = [
-    ['ipv6-keepalived-failover', 'keepalived-dir1.conf', 61, 150, 3, ['2001:db8:188::120']],
-    ['ipv6-keepalived-failover', 'keepalived-dir2.conf', 61, 100, 3, ['2001:db8:188::120']],
+  // scenario, config, VRID, priority, VRRP version, VIPs, unicast peers: what the lab wrote (fixtures/lab/run.sh)
+  const NS_LAB: [string, string, number, number, number, string[], string[]][] = [
+    ['ipv6-keepalived-failover', 'keepalived-dir1.conf', 61, 150, 3, ['2001:db8:188::120'], []],
+    ['ipv6-keepalived-failover', 'keepalived-dir2.conf', 61, 100, 3, ['2001:db8:188::120'], []],
+    ['keepalived-unicast-one-side', 'keepalived-dir1.conf', 51, 150, 2, ['192.168.188.120'], ['192.168.188.109']],
+    ['keepalived-unicast-one-side', 'keepalived-dir2.conf', 51, 100, 2, ['192.168.188.120'], []],
   ];
   const FIXTURES = join(IPVS, '..');
   it('covers every keepalived config of the namespace lab', () => {
@@ -162,11 +164,13 @@ describe('the namespace lab: keepalived.conf of the VRRP-only directors', () => 
       .flatMap((d) => readdirSync(join(FIXTURES, d.name)).filter((f) => /^keepalived.*\.conf$/.test(f)).map((f) => `${d.name}/${f}`));
     expect(NS_LAB.map(([d, c]) => `${d}/${c}`).sort()).toEqual(all.sort());
   });
-  for (const [scenario, conf, vrid, priority, version, vips] of NS_LAB) {
+  for (const [scenario, conf, vrid, priority, version, vips, peers] of NS_LAB) {
     it(`${scenario}/${conf}: VRRP version ${version}, VRID ${vrid}, priority ${priority}`, () => {
       const c = parseKeepalived(join(FIXTURES, scenario, conf));
       expect(c.services).toEqual([]);
-      expect(c.vrrpInstances.map((i) => [i.vrid, i.priority, i.version, i.family, i.vips])).toEqual([[vrid, priority, version, 'ipv6', vips]]);
+      expect(c.vrrpInstances.map((i) => [i.vrid, i.priority, i.version, i.family, i.vips, i.unicastPeers])).toEqual([
+        [vrid, priority, version, vips[0]!.includes(':') ? 'ipv6' : 'ipv4', vips, peers],
+      ]);
       if (configTestSkip === undefined) expect(keepalivedConfigTest(join(FIXTURES, scenario, conf)).ok).toBe(true);
     });
   }

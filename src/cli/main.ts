@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
             .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
             .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
             .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML), as written by lvs-pcap topology' })
-            .option('keepalived', { requiresArg: true, type: 'string', array: true, default: [], describe: "a director's keepalived.conf (repeatable: one per director); includes are followed" })
+            .option('keepalived', { requiresArg: true, type: 'string', describe: "a director's keepalived.conf (repeatable: one per director); includes are followed" })
             .option('format', {
               requiresArg: true,
               type: 'string',
@@ -185,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
             .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
             .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n (services, schedulers, weights)' })
             .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML) already known, to complete from the capture' })
-            .option('keepalived', { requiresArg: true, type: 'string', array: true, default: [], describe: "a director's keepalived.conf (repeatable: one per director)" })
+            .option('keepalived', { requiresArg: true, type: 'string', describe: "a director's keepalived.conf (repeatable: one per director)" })
             .option('output', { alias: 'o', requiresArg: true, type: 'string', describe: 'write the config (YAML) to FILE instead of stdout' }),
         async (a) => {
           status = await runTopology(

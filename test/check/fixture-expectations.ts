@@ -25,7 +25,7 @@ export interface FixtureDescription {
     routers?: { ip: string; mac: string; clientSide: { ip: string; mac: string; subnet: string } }[];
   };
   /** What the lab configured; `keepalived`: each director's keepalived.conf (beside the capture), for the keepalived scenarios. */
-  configured?: { keepalived?: { files: string[] }; changes?: unknown[] };
+  configured?: { keepalived?: { files: string[]; instances?: { file: string; vrid: number }[] }; changes?: unknown[] };
   /** Whether the VIP can be told from the capture alone (copies, a shared address served, an asymmetric L2 path). */
   inference: { possible: boolean; why: string };
   /** What the frames show about the capture point: the MACs present in every unicast frame (none: a mirror). */

@@ -270,6 +270,14 @@ describe('keepalived.conf that is refused: one line, file:line: reason', () => {
   }
 });
 
+describe('the sample the CLI refuses', () => {
+  it('bad-lb-kind.conf: lvs-pcap and keepalived --config-test both refuse it', () => {
+    const file = join(SAMPLES, 'bad-lb-kind.conf');
+    expect(errorOf(() => parseKeepalived(file))).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: lb_kind: unknown forwarding method 'dr'`));
+    if (configTestSkip === undefined) expect(keepalivedConfigTest(file).ok).toBe(false);
+  });
+});
+
 describe('keepalived.conf grammar lvs-pcap follows as keepalived does', () => {
   const cases: { name: string; files: Record<string, string>; check: (d: (n: string) => string) => void }[] = [
     {

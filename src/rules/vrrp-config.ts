@@ -188,10 +188,19 @@ export default defineRule({
             if (a.vrid !== b.vrid && shared.length === 0) continue;
             const diffs = differences(a, b);
             if (diffs.length === 0) continue;
+            // One advert of each file's director: its unicast_src_ip's when it names one, else the
+            // first of a sender not cited yet (one VRID for both would otherwise cite one advert twice).
             const frames: FrameRef[] = [];
+            const cited: string[] = [];
             for (const inst of [a, b]) {
-              const run = view.runs.find((r) => r.vrid === inst.vrid && r.addresses.some((x) => inst.vips.includes(x)));
-              if (run !== undefined) frames.push(run.first);
+              const runs = view.runs.filter((r) => r.vrid === inst.vrid && r.addresses.some((x) => inst.vips.includes(x)));
+              const run =
+                runs.find((r) => inst.sourceIp !== undefined && r.senderIp === inst.sourceIp) ??
+                runs.find((r) => !cited.includes(sender(r))) ??
+                runs[0];
+              if (run === undefined) continue;
+              cited.push(sender(run));
+              frames.push(run.first);
             }
             context.report({
               messageId: 'configs',

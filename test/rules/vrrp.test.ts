@@ -164,6 +164,12 @@ describe('vrrp-config', () => {
     const r = await expectRule('vrrp-config', { name: 'files differ', frames, given: { vrrpInstances: [dir1, other] }, errors: [{ messageId: 'configs', frames: [1, 4] }] });
     expect(r.findings[0]!.message).toContain('differ: virtual_router_id 51 and 52; advert_int 1 and 2');
   });
+  it("invalid: the files differ in unicast_peer only; one advert of each director is cited, not one advert twice", async () => {
+    const unicast = instance({ config: 'dir2.conf', sourceIp: DIR2.ip, unicastPeers: [DIRECTOR.ip] });
+    const frames = capture(adverts(DIRECTOR, V51, 0, 3), adverts(DIR2, V51B, 5.6, 3));
+    const r = await expectRule('vrrp-config', { name: 'unicast one side', frames, given: { vrrpInstances: [unicast, dir1] }, errors: [{ messageId: 'configs', frames: [4, 1] }] });
+    expect(r.findings[0]!.message).toContain('(on the wire: frames 4 and 1)');
+  });
 });
 
 describe('vrrp-silent-owner', () => {

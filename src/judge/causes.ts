@@ -17,7 +17,7 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 
 /** Hosts in the order their changes are applied; and changes on one host, in order. */
 const ROLE_ORDER: Record<HostRef['role'], number> = { 'real-server': 0, host: 1, router: 2, director: 3, client: 4, 'capture-point': 5 };
 /** Rules whose fixes state a cause best, so their reasons win when fixes merge. */
-const ROOT_RULES = ['director-l2-only', 'rs-arp-reply-vip', 'rs-arp-announce-vip', 'rs-nd-vip', 'no-reply', 'reply-direct', 'flow-affinity', 'not-forwarded'];
+const ROOT_RULES = ['vrrp-config', 'vrrp-split-brain', 'vrrp-silent-owner', 'director-l2-only', 'rs-arp-reply-vip', 'rs-arp-announce-vip', 'rs-nd-vip', 'no-reply', 'reply-direct', 'flow-affinity', 'not-forwarded'];
 const rootRank = (rule: string): number => {
   const i = ROOT_RULES.indexOf(rule);
   return i < 0 ? ROOT_RULES.length : i;
@@ -29,6 +29,9 @@ const FIX_ORDER = [
   'service-on-vip',
   'route-replies',
   'director-dr-mode',
+  'allow-vrrp',
+  'drop-stale-vip',
+  'keepalived-restart',
   'flush-vip-neighbour',
 ];
 
@@ -174,6 +177,58 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
   claim(
     { id: 'director-rewrites', findings: [], headline: (m) => `${list(hostsOf(m, 'director'), 'the director', 'the directors')} changes the IP packets it forwards; direct routing hands them on unchanged` },
     (f) => f.rule === 'director-l2-only',
+  );
+
+  // ---- VRRP: two directors MASTER of one virtual router at once (split brain), or one holding the
+  // VIP without keepalived. Both answer ARP for the VIP: the clients' duplicate answers and the
+  // directors' conflicting claims are consequences, and the wrong VRID or unicast_peer the cause.
+  const macsIn = (text: unknown): string[] => (typeof text === 'string' ? (text.match(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi) ?? []) : []);
+  const splitMacs = new Set(findings.filter((f) => f.rule === 'vrrp-split-brain').flatMap((f) => [...macsIn(f.data.a), ...macsIn(f.data.b)]));
+  const silentMacs = new Set(findings.filter((f) => f.rule === 'vrrp-silent-owner').flatMap((f) => (f.mac !== undefined ? [f.mac] : [])));
+  /** A consequence of two directors holding the VIP: every MAC it names is one of them. */
+  const amongDirectors = (f: Finding, macs: ReadonlySet<string>): boolean => {
+    if (macs.size === 0) return false;
+    if (f.rule === 'duplicate-address') {
+      const named = macsIn(f.data.macs);
+      return named.length > 0 && named.every((m) => macs.has(m) || analysis.isDirectorMac(m));
+    }
+    return f.rule === 'vip-mac-conflict' && f.mac !== undefined && macs.has(f.mac);
+  };
+  claim(
+    {
+      id: 'vrrp-split-brain',
+      findings: [],
+      // Its fix is the directors hearing each other; the takeover's log lines are no change.
+      fixedBy: (f) => f.rule !== 'vip-owner-change',
+      headline: (m) => {
+        const sb = m.filter((f) => f.rule === 'vrrp-split-brain');
+        const pairs = distinct(sb, (f) => `${f.data.a} and ${f.data.b} are both VRRP MASTER of ${f.data.router}`);
+        const answers = m.some((f) => f.rule === 'duplicate-address' || f.rule === 'vip-mac-conflict');
+        return `split brain: ${pairs.join('; ')}${answers ? ', and both answer for the VIP' : ''}`;
+      },
+    },
+    (f) =>
+      f.rule === 'vrrp-split-brain' ||
+      (splitMacs.size > 0 && f.rule === 'vrrp-config') ||
+      amongDirectors(f, splitMacs) ||
+      // The VIP moving between the two is the second MASTER taking it, not a failover.
+      (f.rule === 'vip-owner-change' && [...macsIn(f.data.from), ...macsIn(f.data.to)].every((m) => splitMacs.has(m)) && macsIn(f.data.to).length > 0),
+  );
+  claim(
+    {
+      id: 'vrrp-silent-owner',
+      findings: [],
+      headline: (m) =>
+        m
+          .filter((f) => f.rule === 'vrrp-silent-owner')
+          .map((f) => `${f.data.mac} holds the VIP ${f.data.ip} without keepalived: it answers for it while ${f.data.rival} is VRRP MASTER, and sends no advert`)
+          .join('; '),
+    },
+    (f) => f.rule === 'vrrp-silent-owner' || amongDirectors(f, silentMacs),
+  );
+  claim(
+    { id: 'vrrp-config', findings: [], headline: (m) => `the directors' VRRP adverts differ from their keepalived.conf: ${m.map((f) => f.message).join('; ')}` },
+    (f) => f.rule === 'vrrp-config',
   );
 
   // ---- real servers claim the VIP (ARP replies, their own ARP requests, IPv6 advertisements): clients bypass the director

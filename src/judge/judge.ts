@@ -516,7 +516,11 @@ export class Judge {
   private ownAddresses(mac: number, family: 4 | 6): string[] {
     const book = this.facts.book;
     const vips = this.resolution.vipIps;
-    return (this.facts.claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !vips.has(ip) && book.family(ip) === family).map((ip) => book.format(ip));
+    const own = (this.facts.claims.firstIpOfMac.get(mac) ?? []).filter((ip) => !vips.has(ip) && book.family(ip) === family).map((ip) => book.format(ip));
+    // A link-local address names the host on one link only (and every IPv6 host has one): its
+    // global address first, where the capture shows one.
+    const linkLocal = (ip: string): number => (/^fe80:/i.test(ip) ? 1 : 0);
+    return own.sort((a, b) => linkLocal(a) - linkLocal(b));
   }
 
   /** See AnalysisView.host. */
@@ -535,6 +539,9 @@ export class Judge {
     const director = r.directors.get(mac);
     if (director) {
       const dip = director.ip !== undefined && director.ip.includes(':') === (family === 6) ? director.ip : undefined;
+      // Its address from its VRRP adverts is link-local over IPv6, which names no host off the
+      // link: its global address where the capture shows one, else its MAC alone.
+      if (known === undefined && dip !== undefined && /^fe80:/i.test(dip)) return withMac('director', own.find((a) => !/^fe80:/i.test(a)));
       return withMac('director', known ?? dip ?? own[0]);
     }
     const rs = r.realServers.get(mac);

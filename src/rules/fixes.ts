@@ -175,3 +175,44 @@ export function reassertService(director: HostRef, v: ConfiguredService, why: st
 export function setWeight(director: HostRef, v: ConfiguredService, rsIp: string, weight: number, why: string): Remediation {
   return { id: 'set-weight', host: director, commands: [`ipvsadm -e ${ipvsTarget(v)} -r ${ipvsServerOf(v, rsIp)} -g -w ${weight}`], why };
 }
+
+/** keepalived reads its configuration again on SIGHUP; `--config-test` first, so a typo does not stop it. */
+export const KEEPALIVED_RELOAD = 'keepalived --config-test && systemctl reload keepalived';
+
+/**
+ * A VRRP advert's sender as a host: its MAC, and its address when that is one the topology can
+ * name (an IPv6 advert comes from the link-local address, which is no host's address elsewhere).
+ */
+export function vrrpSender(host: (mac: string | undefined, family: 4 | 6, options?: { ip?: string | undefined; unknownAs?: HostRef['role'] }) => HostRef, mac: string | undefined, ip: string): HostRef {
+  const v6 = isV6(ip);
+  return host(mac, v6 ? 6 : 4, { ...(v6 && /^fe80:/i.test(ip) ? {} : { ip }), unknownAs: 'director' });
+}
+
+/** A change in a director's keepalived.conf, then a reload: no command can say which line, so it is a step by hand. */
+export function keepalivedConf(id: string, director: HostRef, change: string, why: string): Remediation {
+  return { id, host: director, commands: [], manual: `in /etc/keepalived/keepalived.conf: ${change}; then ${KEEPALIVED_RELOAD}`, why };
+}
+
+/**
+ * VRRP (IP protocol 112) from the peer let in by the director's firewall. The table and chain
+ * names are the host's own, so the rule is a step by hand, in nft and iptables form.
+ */
+export function allowVrrp(director: HostRef, peerIp: string, destination: string, why: string): Remediation {
+  const nft = isV6(peerIp) ? `ip6 saddr ${peerIp} meta l4proto vrrp accept` : `ip saddr ${peerIp} ip protocol vrrp accept`;
+  const ipt = isV6(peerIp) ? `ip6tables -I INPUT -s ${peerIp} -p vrrp -j ACCEPT` : `iptables -I INPUT -s ${peerIp} -p vrrp -j ACCEPT`;
+  return {
+    id: 'allow-vrrp',
+    host: director,
+    commands: [],
+    manual: `let VRRP from ${peerIp} to ${destination} in: nft insert rule <family> <table> <input chain> ${nft} (iptables: ${ipt}); on a switch, let the multicast group ${destination} through`,
+    why,
+  };
+}
+
+/**
+ * The VIP taken off a director that holds it without keepalived: `flush to` removes it from
+ * whichever interface carries it and does nothing where it is absent.
+ */
+export function dropVip(director: HostRef, vip: string, why: string): Remediation {
+  return { id: 'drop-stale-vip', host: director, commands: [isV6(vip) ? `ip -6 addr flush to ${vip}/128` : `ip addr flush to ${vip}/32`], why };
+}

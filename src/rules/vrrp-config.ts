@@ -1,5 +1,6 @@
 import { defineRule } from './define.js';
-import type { FrameRef, Severity } from '../result/result.js';
+import type { FrameRef, Remediation, Severity } from '../result/result.js';
+import { keepalivedConf, vrrpSender } from './fixes.js';
 import type { VrrpRunView } from '../result/views.js';
 import type { VrrpInstance } from '../topology/topology.js';
 
@@ -113,7 +114,7 @@ export default defineRule({
       "keepalived drops an advert whose VRID it has no instance for, whose addresses are not its virtual_ipaddress, or (VRRPv2) whose interval is not its advert_int: the BACKUP then never hears the MASTER and takes the VIP too. A wrong virtual_router_id is the classic cause of split brain, and adverts that disagree with the config in hand also mean the director runs another configuration than the one being checked. A priority outside what the instance's priority and tracking weights allow says the same.",
     remediation: [
       'Make {instance} and the director that sent frame {frame} agree: {fix}',
-      'keepalived --config-test -f <file>, then reload keepalived on that director (systemctl reload keepalived)',
+      'Then on that director: keepalived --config-test && systemctl reload keepalived',
     ],
     observability: 'needs the adverts (multicast reaches every host on the segment) and the directors\' keepalived.conf (--keepalived, once per director)',
   },
@@ -132,6 +133,7 @@ export default defineRule({
         const instances = view.instances;
         if (instances.length === 0) return;
         const done = new Set<string>();
+        const senderHost = (r: VrrpRunView): ReturnType<typeof vrrpSender> => vrrpSender((mac, family, options) => context.analysis.host(mac, family, options), r.senderMac, r.senderIp);
         const report = (
           run: VrrpRunView,
           messageId: 'vrid' | 'addresses' | 'interval' | 'version' | 'auth' | 'priority',
@@ -159,6 +161,14 @@ export default defineRule({
             frames: [run.first],
             ...(run.senderMac !== undefined ? { mac: run.senderMac } : {}),
             ...(severity !== undefined ? { severity } : {}),
+            remediation: [
+              keepalivedConf(
+                `keepalived-${messageId}`,
+                senderHost(run),
+                `${fix}, as ${label(instance)} says`,
+                `its adverts (${context.analysis.frameLabel(run.first)}) are not what the keepalived.conf given configures: it runs another configuration, and its peer drops what it does not expect`,
+              ),
+            ],
             certain: true,
           });
         };
@@ -192,6 +202,7 @@ export default defineRule({
             // first of a sender not cited yet (one VRID for both would otherwise cite one advert twice).
             const frames: FrameRef[] = [];
             const cited: string[] = [];
+            const citedRuns: VrrpRunView[] = [];
             for (const inst of [a, b]) {
               const runs = view.runs.filter((r) => r.vrid === inst.vrid && r.addresses.some((x) => inst.vips.includes(x)));
               const run =
@@ -200,7 +211,19 @@ export default defineRule({
                 runs[0];
               if (run === undefined) continue;
               cited.push(sender(run));
+              citedRuns.push(run);
               frames.push(run.first);
+            }
+            // The second file changes to match the first (which is right the wire cannot say); its
+            // director is the one whose adverts were cited for it.
+            const changes = `${diffs.map(([k]) => k).join(', ')} as in ${label(a)}`;
+            const remediation: Remediation[] = [];
+            const bRun = citedRuns.length === 2 ? citedRuns[1] : undefined;
+            const why = `its keepalived.conf (${b.where}) and ${a.where} describe one virtual router (${(shared.length > 0 ? shared : a.vips).join(', ')}) differently (${diffs.map(([k, v]) => `${k} ${v}`).join('; ')}): each drops the other's adverts, and both can become MASTER`;
+            if (bRun !== undefined) remediation.push(keepalivedConf('keepalived-match-peer', senderHost(bRun), `in ${label(b)}, the same ${changes}`, why));
+            else {
+              const on = context.analysis.directorHosts(a.family === 'ipv6' ? 6 : 4)[0];
+              if (on !== undefined) remediation.push({ id: 'keepalived-match-peer', host: on, commands: [], manual: `on the director whose keepalived.conf is ${b.config}: in ${label(b)}, the same ${changes}; then keepalived --config-test && systemctl reload keepalived`, why });
             }
             context.report({
               messageId: 'configs',
@@ -214,6 +237,7 @@ export default defineRule({
                 fix: `the same ${diffs.map(([k]) => k).join(', ')} in both files`,
               },
               frames,
+              remediation,
               certain: true,
             });
           }

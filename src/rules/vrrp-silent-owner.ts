@@ -1,4 +1,6 @@
 import { defineRule } from './define.js';
+import type { Remediation } from '../result/result.js';
+import { dropVip } from './fixes.js';
 import { masterDownSeconds, type ClaimEvent, type VrrpRunView } from '../result/views.js';
 
 /** A director's claim may come this long before its first advert as MASTER (keepalived adds the VIP, then advertises). */
@@ -25,7 +27,7 @@ export default defineRule({
     rationale:
       'keepalived adds the VIP when it becomes MASTER and removes it when it stops. When keepalived dies without cleaning up (SIGKILL, a crash, an OOM kill) or the VIP is also configured outside keepalived, the director keeps the VIP and keeps answering ARP for it while the BACKUP, hearing no adverts, has taken over: clients that ask get two answers and split between the directors, and the silent one serves them with an IPVS table nothing maintains.',
     remediation: [
-      'On {mac}: remove the VIP (ip addr del {ip}/32 dev <interface>) or restart keepalived there so that VRRP decides who holds it',
+      'On {mac}: remove the VIP (ip addr flush to {ip}/32, from whichever interface carries it) and start keepalived there again (systemctl restart keepalived) so that VRRP decides who holds it',
       'Find why keepalived stopped without a priority-0 advert (journalctl -u keepalived, dmesg for an OOM kill) and keep {ip} out of static network configuration',
     ],
     observability: 'needs the claim (an ARP reply reaches the asker: a mirror port, or the asking host) and both directors\' adverts (multicast reaches every host on the segment)',
@@ -35,6 +37,19 @@ export default defineRule({
       '{mac} answers for {ip} ({count} claim{s}, first at frame {frame}) while {rival} is VRRP MASTER for it (VRID {vrid}) and {mac} sends no advert: {last}',
   },
   create(context) {
+    const fix = (mac: string, vip: string, family: 4 | 6, rival: string, frame: string, iface: string | undefined): Remediation[] => {
+      const host = context.analysis.host(mac, family, { unknownAs: 'director' });
+      return [
+        dropVip(host, vip, `it answers for ${vip} (${frame}${iface !== undefined ? `, on ${iface} as keepalived.conf puts it there` : ''}) without advertising it in VRRP while ${rival} is MASTER: clients split between the two`),
+        {
+          id: 'keepalived-restart',
+          host,
+          commands: [],
+          manual: `start keepalived again (systemctl restart keepalived) so that VRRP decides who holds ${vip}, and find why it stopped without a priority-0 advert (journalctl -u keepalived; dmesg for an OOM kill); keep ${vip} out of the static network configuration`,
+          why: 'keepalived adds and removes the VIP; a VIP it does not manage stays after it stops',
+        },
+      ];
+    };
     return {
       vrrp(view) {
         if (view.runs.length === 0) return;
@@ -78,6 +93,7 @@ export default defineRule({
               },
               frames: s.claims.map((c) => c.frame),
               mac,
+              remediation: fix(mac, address.ip, address.family, name(s.rival), context.analysis.frameLabel(first.frame), view.instances.find((i) => i.vips.includes(address.ip))?.interface),
               ...(own.length > 0 ? { certain: true } : {}),
             });
           }

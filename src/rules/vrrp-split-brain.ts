@@ -1,5 +1,7 @@
 import { defineRule } from './define.js';
+import type { HostRef, Remediation } from '../result/result.js';
 import type { VrrpRunView } from '../result/views.js';
+import { allowVrrp, keepalivedConf, vrrpSender } from './fixes.js';
 
 /**
  * Adverts each sender sent while the other was advertising, at least: a takeover overlaps by
@@ -43,6 +45,8 @@ export default defineRule({
           // Each one's first advert while the other's was live, in capture order: the first is where it began.
           const frames = [o.firstA, o.firstB].sort((x, y) => x.capture - y.capture || x.frame - y.frame);
           const vips = a.addresses.filter((x) => b.addresses.includes(x));
+          const hostA = vrrpSender((mac, family, options) => context.analysis.host(mac, family, options), a.senderMac, a.senderIp);
+          const hostB = vrrpSender((mac, family, options) => context.analysis.host(mac, family, options), b.senderMac, b.senderIp);
           context.report({
             messageId: 'both',
             data: {
@@ -60,6 +64,7 @@ export default defineRule({
             },
             frames,
             ...(b.senderMac !== undefined ? { mac: b.senderMac } : {}),
+            remediation: fixes(a, b, hostA, hostB),
             // Two senders advertising at once is on the wire, whoever the directors are.
             certain: true,
           });
@@ -101,4 +106,52 @@ function cause(a: VrrpRunView, b: VrrpRunView): string {
   const ttl = a.ttl !== 255 ? a : b.ttl !== 255 ? b : undefined;
   if (ttl !== undefined && a.multicast) return `adverts from ${ttl.senderIp} arrive with TTL ${ttl.ttl}, not 255: keepalived drops them (are the directors on one link?)`;
   return `the adverts agree (VRID ${a.vrid}, ${a.addresses.join(', ')}, every ${a.intervalCentis / 100} s), so they do not reach the other director's keepalived: VRRP (IP protocol 112 to ${a.destination}) dropped by a firewall on the directors (allow it: nft add rule inet filter input ip protocol vrrp accept), multicast filtered by the switch, or the directors on different VLANs`;
+}
+
+/** "the vrrp_instance of VRID 51 (192.168.188.120)": how an SRE finds the block in keepalived.conf. */
+function instanceOf(r: VrrpRunView): string {
+  return `the vrrp_instance with virtual_router_id ${r.vrid}${r.addresses.length > 0 ? ` (${r.addresses.join(', ')})` : ''}`;
+}
+
+/**
+ * The change that makes the two directors hear each other, on the director(s) it concerns, in
+ * the order cause() tests them: the first difference the adverts show is the one to fix. Where
+ * the adverts do not say which side is right, the change goes on the one that began advertising
+ * second (b), made like the one that was MASTER first (a).
+ */
+function fixes(a: VrrpRunView, b: VrrpRunView, hostA: HostRef, hostB: HostRef): Remediation[] {
+  const both = `both become MASTER of one virtual router and hold the VIP at once`;
+  if (a.vrid !== b.vrid) {
+    return [keepalivedConf('keepalived-same-vrid', hostB, `in ${instanceOf(b)}, virtual_router_id ${a.vrid} (as ${a.senderIp} advertises)`, `it advertises VRID ${b.vrid}, ${a.senderIp} VRID ${a.vrid}: each ignores the other's adverts, and ${both}`)];
+  }
+  if (a.multicast !== b.multicast) {
+    const [u, m, hu, hm] = a.multicast ? [b, a, hostB, hostA] : [a, b, hostA, hostB];
+    return [
+      keepalivedConf(
+        'keepalived-unicast-peer',
+        hm,
+        `in ${instanceOf(m)}, unicast_src_ip ${m.senderIp} and unicast_peer { ${u.senderIp} } (as ${u.senderIp} names it), or remove unicast_peer from ${u.senderIp}'s instance instead`,
+        `it advertises to the multicast group ${m.destination} while ${u.senderIp} sends its adverts unicast to ${u.destination}: it never hears them, and ${both}`,
+      ),
+    ];
+  }
+  if (!a.multicast && (a.destination !== b.senderIp || b.destination !== a.senderIp)) {
+    return [
+      keepalivedConf('keepalived-unicast-peer', hostA, `in ${instanceOf(a)}, unicast_peer { ${b.senderIp} }`, `it sends its adverts to ${a.destination}, not to its peer ${b.senderIp}`),
+      keepalivedConf('keepalived-unicast-peer', hostB, `in ${instanceOf(b)}, unicast_peer { ${a.senderIp} }`, `it sends its adverts to ${b.destination}, not to its peer ${a.senderIp}`),
+    ];
+  }
+  const like = (id: string, change: string, what: string): Remediation[] => [keepalivedConf(id, hostB, `in ${instanceOf(b)}, ${change} (as on ${a.senderIp})`, `${what}: keepalived drops the other's adverts, and ${both}`)];
+  if (a.version !== b.version) return like('keepalived-same-version', `version ${a.version}`, `it speaks VRRPv${b.version}, ${a.senderIp} VRRPv${a.version}`);
+  if (a.intervalCentis !== b.intervalCentis) return like('keepalived-same-advert-int', `advert_int ${a.intervalCentis / 100}`, `it advertises every ${b.intervalCentis / 100} s, ${a.senderIp} every ${a.intervalCentis / 100} s`);
+  if ([...a.addresses].sort().join() !== [...b.addresses].sort().join()) {
+    return like('keepalived-same-vips', `virtual_ipaddress { ${a.addresses.join(' ')} }`, `its adverts carry ${b.addresses.join(', ')}, ${a.senderIp}'s ${a.addresses.join(', ')}`);
+  }
+  if (a.authType !== b.authType) return like('keepalived-same-auth', 'the same authentication block', `its auth type is ${b.authType}, ${a.senderIp}'s ${a.authType}`);
+  // The adverts agree: they do not arrive. Each director must let the other's in.
+  const lost = 'its peer\'s adverts agree with its own but never reach its keepalived';
+  return [
+    allowVrrp(hostA, b.senderIp, b.destination, `${lost} (${b.senderIp}, IP protocol 112 to ${b.destination}), and ${both}`),
+    allowVrrp(hostB, a.senderIp, a.destination, `${lost} (${a.senderIp}, IP protocol 112 to ${a.destination}), and ${both}`),
+  ];
 }

@@ -33,6 +33,9 @@ const CASES: [string, string, string | undefined][] = [
   ['ipvs-nat', `${DIR}/fixes/ipvs-nat-bridge.pcap`, `${DIR}/fixes/ipvs-nat-bridge.ipvsadm-Ln.txt`],
   ['ipvs-poisoned', `${DIR}/fixes/ipvs-poisoned-bridge.pcap`, undefined],
   ['ipvs-rs-removed', `${DIR}/fixes/ipvs-rs-removed-bridge.pcap`, undefined],
+  ['vrrp-split-brain-unicast-one-side', `${DIR}/fixes/keepalived-unicast-one-side-bridge.pcap`, undefined],
+  ['vrrp-split-brain-vrid-mismatch', `${DIR}/fixes/ipvs-keepalived-vrid-mismatch-bridge.pcap`, undefined],
+  ['vrrp-silent-owner', `${DIR}/fixes/ipvs-keepalived-left-vip-bridge.pcap`, undefined],
   ['ipvs-rs-removed-table-after', `${DIR}/fixes/ipvs-rs-removed-bridge.pcap`, `${DIR}/fixes/ipvs-rs-removed-bridge.ipvsadm-Ln.after-d.txt`],
 ];
 

@@ -109,9 +109,9 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
-            .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp], IPv6 as [addr]:port (repeatable)' })
-            .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC (repeatable: active/standby)' })
-            .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
+            .option('vip', { requiresArg: true, type: 'string', describe: 'VIP[:port][/udp], IPv6 as [addr]:port (repeatable)' })
+            .option('director-mac', { requiresArg: true, type: 'string', describe: 'director MAC (repeatable: active/standby)' })
+            .option('rs', { requiresArg: true, type: 'string', describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
             .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
             .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML), as written by lvs-pcap topology' })
             .option('keepalived', { requiresArg: true, type: 'string', describe: "a director's keepalived.conf (repeatable: one per director); includes are followed" })
@@ -127,8 +127,8 @@ async function main(argv: string[]): Promise<number> {
             .option('min-flows', { requiresArg: true, type: 'string', describe: 'exit 1 unless the captures hold at least N flows to a VIP' })
             .option('all-flows', { type: 'boolean', default: false, describe: 'list passing flows too' })
             .option('timeline', { type: 'boolean', default: false, describe: 'print the VIP ownership timeline' })
-            .option('rules', { requiresArg: true, type: 'string', array: true, default: [], describe: 'run only these rules' })
-            .option('disable', { requiresArg: true, type: 'string', array: true, default: [], describe: 'do not run these rules' })
+            .option('rules', { requiresArg: true, type: 'string', describe: 'run only this rule (repeatable)' })
+            .option('disable', { requiresArg: true, type: 'string', describe: 'do not run this rule (repeatable)' })
             .option('write-evidence', { requiresArg: true, type: 'string', describe: 'write every frame a finding cites to a new pcap FILE (opens in Wireshark)' })
             .option('evidence-flows', { type: 'boolean', default: false, describe: 'with --write-evidence: also every frame of the flows concerned' })
             .option('follow', { type: 'boolean', default: false, describe: 'live use (check -): print each finding as soon as it is certain, then the full report at the end or on Ctrl-C' })
@@ -163,8 +163,8 @@ async function main(argv: string[]): Promise<number> {
               minFlows: list(a['min-flows']),
               allFlows: a['all-flows'],
               timeline: a.timeline,
-              rules: a.rules,
-              disable: a.disable,
+              rules: list(a.rules),
+              disable: list(a.disable),
               ...(a['write-evidence'] !== undefined ? { writeEvidence: a['write-evidence'] } : {}),
               evidenceFlows: a['evidence-flows'],
               maxFlows: list(a['max-flows']),
@@ -180,9 +180,9 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'pcap/pcapng files (gzip ok), - for stdin' })
-            .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] already known (repeatable)' })
-            .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC already known (repeatable)' })
-            .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
+            .option('vip', { requiresArg: true, type: 'string', describe: 'VIP[:port][/udp] already known (repeatable)' })
+            .option('director-mac', { requiresArg: true, type: 'string', describe: 'director MAC already known (repeatable)' })
+            .option('rs', { requiresArg: true, type: 'string', describe: 'real server already known: IP, MAC, or IP=MAC (repeatable)' })
             .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n (services, schedulers, weights)' })
             .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML) already known, to complete from the capture' })
             .option('keepalived', { requiresArg: true, type: 'string', describe: "a director's keepalived.conf (repeatable: one per director)" })

@@ -190,6 +190,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
       ...args.captures.map((c) => ({ what: `the capture ${c}`, path: c })),
       ...(args.ipvsadm !== undefined ? [{ what: `the --ipvsadm file ${args.ipvsadm}`, path: args.ipvsadm }] : []),
       ...(args.config !== undefined ? [{ what: `the --config file ${args.config}`, path: args.config }] : []),
+      ...(args.keepalived ?? []).map((k) => ({ what: `the --keepalived file ${k}`, path: k })),
     ],
     toStdout !== undefined || args.follow === true,
   );

@@ -59,6 +59,19 @@ describe('an output onto an input is refused before anything is read or written'
     expectOneLine(r, new RegExp(`is the --config file ${re(config)}: refusing to write over an input$`));
   });
 
+  it('a --keepalived file is an input too, for check and topology', () => {
+    const cap = file('ka-in.pcap', FAILING);
+    const conf = file('ka-in.conf', readFileSync(join(REPO, 'fixtures/keepalived-unicast-one-side/keepalived-dir1.conf')));
+    const before = sha(conf);
+    const r1 = runCli(['check', '--keepalived', conf, cap, '--format', `markdown:${conf}`]);
+    expectOneLine(r1, new RegExp(`is the --keepalived file ${re(conf)}: refusing to write over an input$`));
+    expect(r1.status).toBe(2);
+    const r2 = runCli(['topology', '--keepalived', conf, cap, '--output', conf]);
+    expectOneLine(r2, /is the --keepalived file .*: refusing to write over an input$/);
+    expect(r2.status).toBe(2);
+    expect(sha(conf)).toBe(before);
+  });
+
   it('stdout appended to the capture (>> capture) is refused', () => {
     const cap = file('stdout-in.pcap', FAILING);
     const before = sha(cap);

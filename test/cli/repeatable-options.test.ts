@@ -54,5 +54,9 @@ describe.skipIf(!cliBuilt())('a repeatable option before the capture takes one v
     expect(off.status).toBe(0);
     expect(only.result!.flows.length).toBeGreaterThan(0);
     expect(off.result!.flows.length).toBe(only.result!.flows.length);
+    // The value is read as a rule id: an unknown one is refused, the capture after it still named.
+    const unknown = spawnSync(process.execPath, [CLI_BIN, 'check', '--rules', 'no-such-rule', CAPTURE], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown rule 'no-such-rule'");
   });
 });

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { rules } from '../dist/rules/index.js';
 
-const kinds = { flow: 'flow rule', address: 'address rule', service: 'service rule', vrrp: 'VRRP rule' };
+const kinds = { flow: 'flow rule', address: 'address rule', service: 'service rule', vrrp: 'VRRP rule', server: 'real-server rule' };
 const placeholders = (s) => s.replace(/\{(\w+)\}/g, '<$1>');
 
 const sections = rules

@@ -30,6 +30,8 @@ const SETTLE_FRAMES = 20_000;
 const SETTLE_FRAMES_ANYWAY = 500_000;
 /** A closed TCP flow is released this long after its last frame (late ACKs, retransmissions). */
 const CLOSE_GRACE_SECONDS = 2;
+/** Handshake times are kept in an int32: longer ones (35 minutes) count as this. */
+const MAX_HANDSHAKE_MICROS = 0x7fffffff;
 /** Idle flows are released after this long (IPVS's own defaults are 900 s TCP, 300 s UDP). */
 const IDLE_TCP_SECONDS = 900;
 const IDLE_UDP_SECONDS = 300;
@@ -361,6 +363,8 @@ export class Analyzer {
       }
     }
 
+    if (flags >= 0 && proto === 6) this.noteSegment(f, flow, direction, match !== null, flags, capture);
+
     if (match !== null) {
       legs.copied(leg);
       this.recordCopy(match, f, flow, capture);
@@ -369,6 +373,71 @@ export class Analyzer {
       this.matcher.remember(f, capture, leg);
       this.noteRequest(f, flow, flags, tunnel);
     }
+  }
+
+  /**
+   * The server side's health from one TCP segment: the handshake's time (from the SYN the
+   * server could first answer to its SYN-ACK), segments sent again each way, the server's RSTs
+   * and zero windows. A segment that ends at or before the highest sequence number already
+   * seen that way is a retransmission (or arrived out of order, as a retransmission does
+   * after a loss upstream of the capture). The director's copies, and another host relaying
+   * the same segments, are left out: they repeat segments without anyone retransmitting.
+   */
+  private noteSegment(f: DecodedFrame, flow: Flow, direction: 0 | 1, copy: boolean, flags: number, capture: number): void {
+    const sender = this.ends.srcMacLo;
+    const length = (f.l4PayloadLength > 0 ? f.l4PayloadLength : 0) + (flags & TcpFlag.SYN ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0);
+    const end = (f.tcpSeq + length) | 0;
+    if (direction === Direction.Request) {
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN && flow.handshakeMicros < 0 && (flow.synCapture < 0 || (copy && !flow.synFromCopy))) {
+        flow.synSeconds = f.tsSeconds;
+        flow.synNanos = f.tsNanos;
+        flow.synFrame = f.frameNumber;
+        flow.synCapture = capture;
+        flow.synFromCopy = copy;
+      }
+      if (copy || length === 0) return;
+      if (flow.requestSegments === 0) {
+        flow.requestSender = sender;
+      } else if (flow.requestSender !== sender) {
+        return;
+      } else if (((end - flow.requestNextSeq) | 0) <= 0) {
+        flow.requestSegments++;
+        flow.requestRetransmitted++;
+        this.noteRetransmit(flow, f.frameNumber, capture);
+        return;
+      }
+      flow.requestSegments++;
+      flow.requestNextSeq = end;
+      return;
+    }
+    if (flow.replySegments > 0 && flow.replySender !== sender) return;
+    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK) && flow.handshakeMicros < 0 && flow.synCapture >= 0) {
+      // Whole microseconds from the two frames' own parts: exact, and a small integer (a
+      // bridge may record a frame a few microseconds before the one it answers: 0 then).
+      const micros = (f.tsSeconds - flow.synSeconds) * 1_000_000 + Math.round((f.tsNanos - flow.synNanos) / 1000);
+      flow.handshakeMicros = micros < 0 ? 0 : micros > MAX_HANDSHAKE_MICROS ? MAX_HANDSHAKE_MICROS : micros;
+      flow.synAckFrame = f.frameNumber;
+      flow.synAckCapture = capture;
+    }
+    if (flags & TcpFlag.RST) flow.serverResets++;
+    else if (f.tcpWindow === 0) flow.serverZeroWindows++;
+    if (length === 0) return;
+    if (flow.replySegments === 0) {
+      flow.replySender = sender;
+    } else if (((end - flow.replyNextSeq) | 0) <= 0) {
+      flow.replySegments++;
+      flow.replyRetransmitted++;
+      this.noteRetransmit(flow, f.frameNumber, capture);
+      return;
+    }
+    flow.replySegments++;
+    flow.replyNextSeq = end;
+  }
+
+  private noteRetransmit(flow: Flow, frame: number, capture: number): void {
+    if (flow.firstRetransmitCapture >= 0) return;
+    flow.firstRetransmitFrame = frame;
+    flow.firstRetransmitCapture = capture;
   }
 
   /**

@@ -275,16 +275,24 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
     },
     (f) => f.rule === 'reply-direct',
   );
+  // A real server that drops what it is sent, or whose connections the director stopped
+  // forwarding, retransmits (or is retransmitted to) far more than its peers: rs-health's finding
+  // on it is a consequence of that cause, not a second sickness to look for.
+  const silentRs = realServerMacs(findings.filter((f) => f.rule === 'no-reply'));
+  const stoppedRs = realServerMacs(findings.filter((f) => f.rule === 'not-forwarded' && hasFix(f, 'expire-nodest-conn')));
+  const healthOf = (macs: ReadonlySet<string>) => (f: Finding): boolean => f.rule === 'rs-health' && f.mac !== undefined && macs.has(f.mac);
   claim(
     {
       id: 'rs-silent',
       findings: [],
+      fixedBy: (f) => f.rule === 'no-reply',
       headline: (m) => {
-        const rs = hostsOf(m, 'real-server');
-        return `${list(rs, 'real server', 'real servers')} never ${rs.length > 1 ? 'answer' : 'answers'} what the director forwards to ${rs.length > 1 ? 'them' : 'it'} (${countText(m.length, 'flow', 'flows')}): silently dropped, as by a host without the VIP ${distinct(m, (f) => f.flow?.vip.ip).join(', ')} on lo`;
+        const rs = hostsOf(m.filter((f) => f.rule === 'no-reply'), 'real-server');
+        const silent = m.filter((f) => f.rule === 'no-reply');
+        return `${list(rs, 'real server', 'real servers')} never ${rs.length > 1 ? 'answer' : 'answers'} what the director forwards to ${rs.length > 1 ? 'them' : 'it'} (${countText(silent.length, 'flow', 'flows')}): silently dropped, as by a host without the VIP ${distinct(silent, (f) => f.flow?.vip.ip).join(', ')} on lo`;
       },
     },
-    (f) => f.rule === 'no-reply',
+    (f) => f.rule === 'no-reply' || healthOf(silentRs)(f),
   );
   claim(
     {
@@ -328,7 +336,7 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
           : `${list(hostsOf(m, 'director'), 'the director', 'the directors')} drops client packets instead of forwarding them (${countText(m.length, 'flow', 'flows')})`;
       },
     },
-    (f) => f.rule === 'not-forwarded' || (f.rule === 'forwarded-to-known-rs' && stoppedFlows.has(flowKey(f))),
+    (f) => f.rule === 'not-forwarded' || (f.rule === 'forwarded-to-known-rs' && stoppedFlows.has(flowKey(f))) || healthOf(stoppedRs)(f),
   );
   claim(
     {
@@ -437,6 +445,17 @@ function rsClaimHeadline(m: readonly Finding[]): string {
   const clients = distinct(bypass, (f) => f.flow?.client.ip);
   const consequence = bypass.length > 0 ? `: ${countText(clients.length, 'client', 'clients')} bypass${clients.length === 1 ? 'es' : ''} the director (${countText(bypass.length, 'flow', 'flows')})` : '';
   return `${parts.join('; ')}${vips.length > 0 ? ` [VIP ${vips.join(', ')}]` : ''}${consequence}`;
+}
+
+/** The MACs of the real servers these findings name: their fixes' hosts, and `rs` as not-forwarded words it. */
+function realServerMacs(members: readonly Finding[]): Set<string> {
+  const macs = new Set<string>();
+  for (const h of hostsOf(members, 'real-server')) if (h.mac !== undefined) macs.add(h.mac);
+  for (const f of members) {
+    const m = typeof f.data.rs === 'string' ? /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(f.data.rs) : null;
+    if (m) macs.add(m[1]!.toLowerCase());
+  }
+  return macs;
 }
 
 /** Where replies should go instead of the director: the clients' router(s) by name, or the clients. */

@@ -17,6 +17,7 @@ import { judgePath } from '../infer/paths.js';
 import type { Cause, Finding, FlowReport, FlowVerdict, FrameRef, HostRef, ServiceBalance, Severity, TimelineEvent, TopologyReport } from '../result/result.js';
 import { findCauses } from './causes.js';
 import { BalanceTracker, balanceReport } from './balance.js';
+import { HealthTracker } from './health.js';
 import { Int32Set } from './int-set.js';
 import { serviceLabel } from '../result/service-label.js';
 import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint, VrrpView } from '../result/views.js';
@@ -98,6 +99,9 @@ export class Judge {
   private readonly macText = new Map<number, string>();
   private readonly ipTexts = new Map<number, string>();
   private readonly balance: BalanceTracker;
+  private readonly health = new HealthTracker();
+  /** The real server writeReport() attributed the flow to (its first), for the health numbers. */
+  private flowRs: string | undefined = undefined;
 
   private readonly labels: readonly string[];
   private readonly onFinding: ((finding: Finding) => void) | undefined;
@@ -158,6 +162,12 @@ export class Judge {
     this.currentFlow = undefined;
     const rsMac = this.writeReport(view, flow, indices);
     this.balance.add(view, flow, rsMac);
+    const rs = this.flowRs;
+    if (rs !== undefined && this.analysis.isRealServerMac(rs)) {
+      // Silence counts only where answers would show and had time to come.
+      const answered = view.replies.length > 0 || !view.observable.replies || view.endedBeforeReplyDue;
+      this.health.add(rs, flow, answered);
+    }
   }
 
   /** Runs the address and scheduling rules and assembles the judgement; call once, last. */
@@ -172,6 +182,8 @@ export class Judge {
     for (const { on } of this.listeners) on.givenServices?.(givenServices);
     const vrrp = buildVrrpView(this.facts.vrrp, this.facts.book, this.facts.given.vrrpInstances ?? [], this.captureEnd());
     for (const { on } of this.listeners) on.vrrp?.(vrrp);
+    const health = this.health.views((mac) => this.analysis.realServerIp(mac));
+    for (const { on } of this.listeners) on.realServers?.(health);
     const unreached = givenServices.filter((s) => s.flows === 0).map((s) => serviceLabel({ vip: s.vip, port: s.port, proto: s.proto }));
     const services = balance.map((v) => {
       const label = serviceLabel(v);
@@ -211,6 +223,7 @@ export class Judge {
       source: rs.source,
       flows: this.flowsPerRs.get(formatMac(mac)) ?? 0,
       ...(rs.evidence ? { evidence: rs.evidence } : {}),
+      ...(this.health.has(formatMac(mac)) ? { health: this.health.report(formatMac(mac)) } : {}),
     }));
     const notes = [...r.notes];
     const copyCount = r.serviceCopies.reduce((n, c) => n + c.count, 0);
@@ -446,6 +459,7 @@ export class Judge {
       else this.clients6.add(flow.clientIp);
     }
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
+    this.flowRs = rsMacs[0];
     const scheduledRs = scheduled ? rsMacs[0] : undefined;
     const listed = verdict === 'pass' ? this.listedPassing < this.passingFlows : this.reports.length < MAX_LISTED_FLOWS;
     if (!listed) {

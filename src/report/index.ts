@@ -11,6 +11,7 @@ import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
 import type { Style } from './style.js';
 import { writeTable } from './table.js';
+import type { RuleKind } from '../rules/define.js';
 
 export interface ReportOptions {
   /** Terminal styling; only the table uses it, and only when it goes to a terminal. */
@@ -18,7 +19,7 @@ export interface ReportOptions {
   allFlows: boolean;
   timeline: boolean;
   /** The rules that ran (JUnit lists every address rule as a testcase, passing or not). */
-  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' | 'vrrp' }[];
+  rules: readonly { id: string; kind: RuleKind }[];
   gate: GateOptions;
   gateResult: GateResult;
   /** Frames of the failing flows for the HTML ladders (collected only when html is asked for). */

@@ -19,10 +19,11 @@ import { endpoint, frameText, framesText } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
 import { serviceLabel } from '../result/service-label.js';
 import { printable } from './printable.js';
+import type { RuleKind } from '../rules/define.js';
 
 export interface JunitOptions {
   /** The rules that ran; every address rule among them becomes a testcase. */
-  rules: readonly { id: string; kind: 'flow' | 'address' | 'service' | 'vrrp' }[];
+  rules: readonly { id: string; kind: RuleKind }[];
   gate: GateOptions;
 }
 
@@ -131,11 +132,11 @@ function flowCase(result: CheckResult, flow: FlowReport, failOn: FailOn): Case {
   };
 }
 
-function addressCase(result: CheckResult, rule: string, findings: Finding[], failOn: FailOn): Case {
+function addressCase(result: CheckResult, rule: string, findings: Finding[], failOn: FailOn, classname: string): Case {
   const failing = findings.filter((f) => failsGate(f.severity, failOn));
   const others = findings.filter((f) => !failsGate(f.severity, failOn));
   return {
-    classname: 'lvs-pcap.address',
+    classname,
     name: rule,
     time: '0.000000',
     outcome: failing.length > 0 ? failureOf(result, failing) : { kind: 'pass' },
@@ -207,13 +208,15 @@ export function formatJunit(raw: CheckResult, options: JunitOptions): string {
     });
   });
 
-  const addressRules = options.rules.filter((r) => r.kind === 'address').map((r) => r.id);
+  // Real-server rules (rs-health) report like address rules: one case per rule, per capture.
+  const addressRules = options.rules.filter((r) => r.kind === 'address' || r.kind === 'server').map((r) => r.id);
+  const serverRules = new Set(options.rules.filter((r) => r.kind === 'server').map((r) => r.id));
   const isAddress = (f: Finding): boolean => f.flow === undefined && f.service === undefined;
   for (const f of result.findings) if (isAddress(f) && !addressRules.includes(f.rule)) addressRules.push(f.rule);
   suites.forEach((suite, i) => {
     for (const rule of addressRules) {
       const findings = result.findings.filter((f) => isAddress(f) && f.rule === rule && (suites[firstCapture(f.frames)] ? firstCapture(f.frames) : 0) === i);
-      suite.cases.push(addressCase(result, rule, findings, failOn));
+      suite.cases.push(addressCase(result, rule, findings, failOn, serverRules.has(rule) ? 'lvs-pcap.server' : 'lvs-pcap.address'));
     }
   });
   // Scheduling as configured: one testcase per virtual service judged against its configuration.

@@ -158,10 +158,47 @@ export interface CaptureInfo {
   issues: { severity: 'warning' | 'error'; code: string; offset: number; message: string }[];
 }
 
+/**
+ * How one real server fared, from the frames of the connections it got (the director's copy
+ * of each SYN or the client's, the server's SYN-ACK, the segments each way).
+ */
+export interface RealServerHealth {
+  /** Connections the director sent it (or that bypassed the director to it). */
+  connections: number;
+  /** Of those, connections it never answered while the vantage point shows answers. */
+  unanswered: number;
+  /** TCP handshakes timed: the SYN (the director's copy when seen) to the server's SYN-ACK. */
+  handshakes: number;
+  /** Handshake times in milliseconds, each within 12.5% (a histogram's buckets); null with none timed. */
+  handshakeMs: { median: number; p90: number; max: number } | null;
+  /** The slowest handshake's SYN and SYN-ACK. */
+  slowestHandshake: { syn: FrameRef; synAck: FrameRef } | null;
+  /** TCP segments carrying data, SYN or FIN, each way, and those sent again (retransmissions). */
+  segmentsToServer: number;
+  segmentsFromServer: number;
+  retransmittedToServer: number;
+  retransmittedFromServer: number;
+  /** Retransmitted segments over all segments, both ways (0 without segments). */
+  retransmissionRate: number;
+  /** RSTs the server sent. */
+  resets: number;
+  /** Zero-window advertisements the server sent (its receive buffer full). */
+  zeroWindows: number;
+}
+
 export interface TopologyReport {
   vips: { ip: string; port?: number; proto: L4Proto; source: 'given' | 'inferred'; evidence?: string }[];
   directors: { mac: string; ip?: string; source: 'given' | 'inferred'; evidence?: string }[];
-  realServers: { mac?: string; ip?: string; source: 'given' | 'inferred'; flows: number; weight?: number; evidence?: string }[];
+  realServers: {
+    mac?: string;
+    ip?: string;
+    source: 'given' | 'inferred';
+    flows: number;
+    weight?: number;
+    evidence?: string;
+    /** From the capture's frames; absent for a real server no connection reached. */
+    health?: RealServerHealth;
+  }[];
   clients: number;
   /** The VRRP virtual routers whose adverts the captures carry: VRID, addresses, and each sender with the priorities it advertised. */
   vrrp: { vrid: number; addresses: string[]; senders: { mac?: string; ip: string; priorities: number[]; adverts: number }[] }[];

@@ -303,3 +303,24 @@ export interface VrrpView {
   /** Time up to which the captures are known. */
   captureEnd: number;
 }
+
+/** One real server's connections as the health rule reads them (see RealServerHealth). */
+export interface RealServerHealthView {
+  mac: string;
+  ip: string | undefined;
+  connections: number;
+  unanswered: number;
+  handshakes: number;
+  /** Handshake times counted per bucket (result/health.ts: handshakeBucket). */
+  handshakeBuckets: ArrayLike<number>;
+  /** The slowest handshake, in whole microseconds, with its SYN and SYN-ACK (the earliest of equals). */
+  slowest: { micros: number; syn: FrameRef; synAck: FrameRef } | undefined;
+  segmentsToServer: number;
+  segmentsFromServer: number;
+  retransmittedToServer: number;
+  retransmittedFromServer: number;
+  /** The first retransmitted segment of each connection that had one: the earliest few, in capture order. */
+  retransmitFrames: readonly FrameRef[];
+  resets: number;
+  zeroWindows: number;
+}

@@ -5,9 +5,9 @@
  * a message id with data, and the reporters fill the template.
  */
 import type { FrameRef, Remediation, Severity } from '../result/result.js';
-import type { AddressView, AnalysisView, FlowView, GivenServiceView, ServiceBalanceView, VrrpView } from '../result/views.js';
+import type { AddressView, AnalysisView, FlowView, GivenServiceView, RealServerHealthView, ServiceBalanceView, VrrpView } from '../result/views.js';
 
-export type RuleKind = 'flow' | 'address' | 'service' | 'vrrp';
+export type RuleKind = 'flow' | 'address' | 'service' | 'vrrp' | 'server';
 
 export interface RuleMeta {
   /** Short statement of what the rule checks (one line, for `lvs-pcap rules`). */
@@ -63,6 +63,11 @@ export interface RuleListeners {
   givenServices?(services: readonly GivenServiceView[]): void;
   /** The VRRP advertisements seen, with the instances the keepalived.conf files given configure, at the end. */
   vrrp?(view: VrrpView): void;
+  /**
+   * Every real server that got connections, with what they showed of its health: at the end,
+   * and while watching a live director once per health window (then over that window only).
+   */
+  realServers?(servers: readonly RealServerHealthView[]): void;
 }
 
 export interface Rule<M extends string = string> {

@@ -216,3 +216,18 @@ export function allowVrrp(director: HostRef, peerIp: string, destination: string
 export function dropVip(director: HostRef, vip: string, why: string): Remediation {
   return { id: 'drop-stale-vip', host: director, commands: [isV6(vip) ? `ip -6 addr flush to ${vip}/128` : `ip addr flush to ${vip}/32`], why };
 }
+/**
+ * A real server slower or lossier than its peers: nothing in the capture says why (load, a
+ * NIC, a qdisc, the path), so the fix is where to look on it, read-only commands that need no
+ * interface name the capture cannot show, and the drain as a step by hand.
+ */
+export function lookAtServer(rs: HostRef, why: string): Remediation {
+  return {
+    id: 'rs-health-look',
+    host: rs,
+    commands: ['ip -s link show', 'tc -s qdisc show', 'ss -tin state established'],
+    manual:
+      'look for drops and errors on the interface facing the director (ethtool -S with its name), a netem or shaping qdisc, retransmits per socket, and the load; to spare its clients meanwhile, give it weight 0 on the director (ipvsadm -e ... -w 0, or keepalived weight 0)',
+    why,
+  };
+}

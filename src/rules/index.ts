@@ -24,6 +24,7 @@ import rsShare from './rs-share.js';
 import vrrpConfig from './vrrp-config.js';
 import vrrpSilentOwner from './vrrp-silent-owner.js';
 import vrrpSplitBrain from './vrrp-split-brain.js';
+import rsHealth from './rs-health.js';
 
 export const rules: readonly Rule[] = [
   directorL2Only,
@@ -47,6 +48,7 @@ export const rules: readonly Rule[] = [
   vrrpSplitBrain,
   vrrpConfig,
   vrrpSilentOwner,
+  rsHealth,
 ] as readonly Rule[];
 
 export function findRule(id: string): Rule | undefined {

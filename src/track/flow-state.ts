@@ -118,6 +118,19 @@ export class Flow {
   lastSeconds = 0;
   lastNanos = 0;
   lastLeg = -1;
+  /**
+   * TCP segments that carry data, SYN or FIN, each way, followed from one sender MAC (low 32
+   * bits): the first segment's. The same segments relayed by another host (a director's copy,
+   * replies routed through the director) are not retransmissions. `*NextSeq`: the sequence
+   * number just past the highest segment seen that way (int32, wrapping). Read for every TCP
+   * frame, hence here among the fields every frame touches (see Analyzer.noteSegment).
+   */
+  requestSegments = 0;
+  requestSender = 0;
+  requestNextSeq = 0;
+  replySegments = 0;
+  replySender = 0;
+  replyNextSeq = 0;
   sawSyn = false;
   finFromClient = false;
   finFromServer = false;
@@ -144,6 +157,33 @@ export class Flow {
   requestAcked = false;
   /** The path book has counted this flow. */
   folded = false;
+
+  // The server side's health, read from the TCP segments the pass sees anyway (see
+  // Analyzer.noteSegment): int32 and boolean fields only, written without allocating.
+  /** Of the segments each way (see requestSegments), the ones sent again. */
+  requestRetransmitted = 0;
+  replyRetransmitted = 0;
+  /** The first retransmitted segment either way (capture -1: none). */
+  firstRetransmitFrame = 0;
+  firstRetransmitCapture = -1;
+  /** RSTs and zero-window advertisements from the server side. */
+  serverResets = 0;
+  serverZeroWindows = 0;
+  /**
+   * The SYN the server could first answer (the director's copy of it when seen, else the
+   * client's first), as the frame's seconds and nanoseconds; capture -1 until one is seen.
+   */
+  synSeconds = 0;
+  synNanos = 0;
+  synFrame = 0;
+  synCapture = -1;
+  synFromCopy = false;
+  /** From that SYN to the server's first SYN-ACK, in microseconds; -1 until one is seen. */
+  handshakeMicros = -1;
+  synAckFrame = 0;
+  synAckCapture = 0;
+  /** The director's copy of this flow's first SYN (UDP: first datagram) was announced as a new connection. */
+  connectionAnnounced = false;
 
   /** Time of the last frame, in seconds: the value the analyzer computed for it from the same two parts. */
   get lastTime(): number {
@@ -178,6 +218,27 @@ export class Flow {
     this.retransmittedAfterCopy = 0;
     this.requestAcked = false;
     this.folded = false;
+    this.requestSender = 0;
+    this.replySender = 0;
+    this.requestNextSeq = 0;
+    this.replyNextSeq = 0;
+    this.requestSegments = 0;
+    this.replySegments = 0;
+    this.requestRetransmitted = 0;
+    this.replyRetransmitted = 0;
+    this.firstRetransmitFrame = 0;
+    this.firstRetransmitCapture = -1;
+    this.serverResets = 0;
+    this.serverZeroWindows = 0;
+    this.synSeconds = 0;
+    this.synNanos = 0;
+    this.synFrame = 0;
+    this.synCapture = -1;
+    this.synFromCopy = false;
+    this.handshakeMicros = -1;
+    this.synAckFrame = 0;
+    this.synAckCapture = 0;
+    this.connectionAnnounced = false;
     this.proto = proto;
     this.clientIp = clientIp;
     this.clientPort = clientPort;

@@ -54,7 +54,8 @@ function suiteAttr(xml: string, attr: string): number[] {
 }
 
 const gateOff = { failOn: 'error' as const };
-const addressRules = RULES.filter((r) => r.kind === 'address').length;
+/** One testcase per address rule and per real-server rule (rs-health), in every suite. */
+const addressRules = RULES.filter((r) => r.kind === 'address' || r.kind === 'server').length;
 
 describe('junit reporter on the lab fixtures', () => {
   for (const name of REPORT_FIXTURES) {
@@ -123,7 +124,7 @@ describe('junit reporter on several captures', () => {
     suites.forEach((suite, i) => {
       const flows = r.flows.filter((f) => f.firstFrame.capture === i).length;
       expect(suite.match(/classname="lvs-pcap.flow"/g)?.length ?? 0).toBe(flows);
-      expect(suite.match(/classname="lvs-pcap.address"/g)).toHaveLength(addressRules);
+      expect(suite.match(/classname="lvs-pcap.(address|server)"/g)).toHaveLength(addressRules);
     });
     expect(outcomes(xml).tests).toBe(r.flows.length + 2 * addressRules);
     if (!hasXmllint) skip();
@@ -172,7 +173,7 @@ describe('junit reporter, edge cases', () => {
     expect(suites[0]).toContain('name="10.0.0.1:40000 -&gt; 10.0.0.100:80/tcp"');
     expect(suites[1]).toContain('name="10.0.0.2:1 -&gt; 10.0.0.100:80/tcp"');
     expect(suites[1]).toContain('<system-err>warning: cut &lt;here&gt; (byte offset 99)</system-err>');
-    for (const s of suites) expect(s.match(/classname="lvs-pcap.address"/g)).toHaveLength(addressRules);
+    for (const s of suites) expect(s.match(/classname="lvs-pcap.(address|server)"/g)).toHaveLength(addressRules);
     expect(suiteAttr(xml, 'failures')).toEqual([0, 1]);
   });
 

@@ -2,9 +2,9 @@
  * Every fix lvs-pcap hands out for every fixture capture, checked the ways lvs-pcap is run
  * (nothing given, the IPVS table, the whole topology): its host is a host of the fixture's
  * topology (by MAC, and by its own address when one is named), never the VIP; its commands
- * parse. `ip`, `sysctl` and `journalctl` commands are run for real: ip and sysctl in a throwaway
- * network namespace set up as that host (its addresses on an eth0; a route a command deletes is
- * put there first), journalctl as it is; ipvsadm and the IPVS sysctls, which this kernel lacks,
+ * parse. `ip`, `sysctl`, `tc`, `ss` and `journalctl` commands are run for real: ip, sysctl and
+ * the read-only tc and ss in a throwaway network namespace set up as that host (its addresses on
+ * an eth0; a route a command deletes is put there first), journalctl as it is; ipvsadm and the IPVS sysctls, which this kernel lacks,
  * against the grammar of their manuals (test/support/command-grammar.ts). The real-IPVS lab runs
  * the ipvsadm commands for real (fixtures/ipvs/run.sh --verify-fixes).
  */
@@ -197,7 +197,7 @@ describe.skipIf(missing !== undefined)(orSkipped('every fix command runs as prin
     return { status: p.status ?? -1, output: `${p.stdout}${p.stderr}`.trim() };
   }
 
-  it('ip, sysctl and journalctl commands exit 0; persisted lines name existing keys', async () => {
+  it('ip, sysctl, tc, ss and journalctl commands exit 0; persisted lines name existing keys', async () => {
     await collect();
     const byHost = new Map<string, { ips: string[]; commands: Set<string>; persist: Set<string> }>();
     for (const u of uses) {
@@ -210,14 +210,14 @@ describe.skipIf(missing !== undefined)(orSkipped('every fix command runs as prin
       byHost.set(key, entry);
     }
     const problems: string[] = [];
-    const counts = { ip: 0, sysctl: 0, journalctl: 0 };
+    const counts = { ip: 0, sysctl: 0, journalctl: 0, tc: 0, ss: 0 };
     for (const [key, host] of byHost) {
       const runnable = [...host.commands].filter((c) => !c.startsWith('ipvsadm ') && !/net\.ipv4\.vs\./.test(c));
       if (runnable.length === 0 && host.persist.size === 0) continue;
       const ns = hostNamespace(host.ips);
       for (const c of runnable) {
         const program = c.split(' ')[0]!;
-        if (program !== 'ip' && program !== 'sysctl' && program !== 'journalctl') {
+        if (program !== 'ip' && program !== 'sysctl' && program !== 'journalctl' && program !== 'tc' && program !== 'ss') {
           problems.push(`${key}: ${c}: no way to check ${program}`);
           continue;
         }

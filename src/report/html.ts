@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { CheckResult, Finding, FlowReport, FlowVerdict, FrameRef, RealServerRef, Severity, TimelineEvent, Verdict } from '../result/result.js';
 import { rules as allRules } from '../rules/index.js';
 import { ladderFlows, ladderKey, nanosBetween, MAX_LADDERS, type FlowLadder, type LadderData, type LadderFrame } from './ladder.js';
-import { endpoint, frameText, plural } from './text.js';
+import { endpoint, frameText, HEALTH_HEAD, healthCells, millisText, percentText, plural } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
 import { printable } from './printable.js';
 
@@ -759,9 +759,49 @@ function balanceSection(result: CheckResult): string {
     .map((b) => `<tr><td>${esc(b.label)}</td><td>${b.flows}</td><td>${total > 0 ? ((b.flows / total) * 100).toFixed(1) : '0.0'}%</td><td>${b.expected !== undefined ? `${(b.expected * 100).toFixed(1)}%` : '-'}</td></tr>`)
     .join('');
   out.push(`<table class="shares"><thead><tr><th>real server</th><th>flows</th><th>share</th><th>expected</th></tr></thead><tbody>${table}</tbody></table>`);
+  out.push(healthChart(result));
   if (result.causes.length > MAX_CAUSES) out.push(`<p class="note">${result.causes.length - MAX_CAUSES} more causes (--format json lists them)</p>`);
   out.push('</section>');
   return out.join('\n');
+}
+
+/**
+ * The second chart: each real server's handshake time (median bar, p90 tick) on one scale, with
+ * its retransmission rate; a server far from its peers (rs-health) is drawn in the failing colour.
+ */
+function healthChart(result: CheckResult): string {
+  const rs = result.topology.realServers.filter((r) => r.health !== undefined).slice(0, MAX_BARS);
+  if (rs.length === 0) return '';
+  const flagged = new Set(result.findings.filter((f) => f.rule === 'rs-health' && f.mac !== undefined).map((f) => f.mac!));
+  const scale = Math.max(...rs.map((r) => r.health!.handshakeMs?.p90 ?? 0), 1e-9);
+  const rowH = 26;
+  const left = 290;
+  const barW = 420;
+  const W = left + barW + 220;
+  const H = 10 + rs.length * rowH + 10;
+  const svg: string[] = [`<svg class="health-svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="handshake time per real server">`];
+  rs.forEach((r, i) => {
+    const h = r.health!;
+    const y = 10 + i * rowH;
+    const hs = h.handshakeMs;
+    const label = rsText(r);
+    const what = hs ? `median ${millisText(hs.median)}, p90 ${millisText(hs.p90)}, max ${millisText(hs.max)} (${plural(h.handshakes, 'handshake')})` : 'no handshake timed';
+    const rate = `retransmitted ${percentText(h.retransmissionRate)}`;
+    svg.push(
+      `<g class="bar${r.mac !== undefined && flagged.has(r.mac) ? ' sick' : ''}"><title>${esc(label)}: ${esc(what)}; ${esc(rate)}</title><text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(label)}</text>` +
+        `<rect class="track" x="${left}" y="${y + 3}" width="${barW}" height="16"/>` +
+        (hs ? `<rect class="fill" x="${left}" y="${y + 3}" width="${n((barW * hs.median) / scale)}" height="16"/><line class="p90" x1="${n(left + (barW * hs.p90) / scale)}" y1="${y}" x2="${n(left + (barW * hs.p90) / scale)}" y2="${y + 22}"/>` : '') +
+        `<text x="${left + barW + 6}" y="${y + 15}" text-anchor="start">${esc(hs ? millisText(hs.median) : '-')} · ${esc(rate)}</text></g>`,
+    );
+  });
+  svg.push('</svg>');
+  const rows = rs.map((r) => `<tr${r.mac !== undefined && flagged.has(r.mac) ? ' class="sick"' : ''}><td>${esc(rsText(r))}</td>${healthCells(r.health!).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  return [
+    `<h3 id="health">Handshake time per real server</h3>`,
+    `<p>From the SYN the real server could first answer (the director's copy when the capture shows it) to its SYN-ACK: the bar is the median, the tick the 90th percentile; beside it the share of its connections' segments sent again. A server far from its peers is named by rs-health.</p>`,
+    `<div class="scroll">${svg.join('')}</div>`,
+    `<table class="health"><thead><tr><th>real server</th>${HEALTH_HEAD.map((x) => `<th>${esc(x)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`,
+  ].join('\n');
 }
 
 // ---- rules ----------------------------------------------------------------------------------
@@ -864,6 +904,7 @@ button.copy{font:inherit;font-size:12px;padding:1px 8px;cursor:pointer}
 .ev.change line{stroke:#0b57d0;stroke-width:2}.ev.change text{fill:#0b57d0;font-size:12px}
 .tickline{stroke:#999}
 .bar .track{fill:var(--bg2);stroke:var(--line)}.bar .fill{fill:#5b7fb5}.bar .expected{stroke:var(--fail);stroke-width:2.5}
+.bar .p90{stroke:var(--ink);stroke-width:2}.bar.sick .fill{fill:var(--fail)}.bar.sick text{fill:var(--fail)}tr.sick td{color:var(--fail)}
 table.events td:nth-child(-n+2),table.shares td:nth-child(n+2){white-space:nowrap}
 footer{margin-top:40px;color:var(--mute);font-size:12px}
 @media print{

@@ -7,7 +7,7 @@
 import { displayFilter } from '../result/display-filter.js';
 import type { CheckResult, Finding, FlowReport, RealServerRef } from '../result/result.js';
 import type { GateOptions, GateResult } from './gate.js';
-import { endpoint, frameText, framesText, plural } from './text.js';
+import { endpoint, frameText, framesText, HEALTH_HEAD, healthCells, plural } from './text.js';
 import { fixBlocks } from '../result/hosts.js';
 import { serviceLabel, vipLabel } from '../result/service-label.js';
 import { printable, visible } from './printable.js';
@@ -183,6 +183,11 @@ export function formatMarkdown(raw: CheckResult, options: MarkdownOptions): stri
   for (const d of t.directors) rows.push(['director', mdText(d.ip ? `${d.mac} (${d.ip})` : d.mac), '', mdText(d.source)]);
   for (const r of t.realServers) rows.push(['real server', mdText(rsText(r)), String(r.flows), mdText(r.source)]);
   if (rows.length > 0) out.push(...table(['Role', 'Address', 'Flows', 'Source'], rows), '');
+  const withHealth = t.realServers.filter((r) => r.health !== undefined);
+  if (withHealth.length > 0) {
+    out.push('#### Real server health', '');
+    out.push(...table(['Real server', ...HEALTH_HEAD], withHealth.map((r) => [mdText(rsText(r)), ...healthCells(r.health!).map(mdText)])), '');
+  }
   out.push(`${plural(t.clients, 'client')} · topology confidence: ${t.confidence}`);
   for (const n of t.notes) out.push(`- note: ${mdText(n)}`);
   out.push('');

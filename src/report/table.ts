@@ -9,7 +9,7 @@ import { fixBlocks } from '../result/hosts.js';
 import { displayFilter } from '../result/display-filter.js';
 import type { Style } from './style.js';
 import { writeGrid } from './grid.js';
-import { endpoint, frameText, framesText, plural, summaryCounts } from './text.js';
+import { endpoint, frameText, framesText, HEALTH_HEAD, healthCells, plural, summaryCounts } from './text.js';
 import { serviceLabel, vipLabel } from '../result/service-label.js';
 import { printable } from './printable.js';
 
@@ -93,6 +93,13 @@ export function writeTable(raw: CheckResult, options: TableOptions, writeLine: (
   for (const r of t.realServers) {
     const weight = r.weight !== undefined ? `, weight ${r.weight}` : '';
     emit(`  real server ${r.ip ?? '?'} ${r.mac ?? ''}  ${plural(r.flows, 'flow')}${weight}  [${r.source}]`);
+  }
+  const withHealth = t.realServers.filter((r) => r.health !== undefined);
+  if (withHealth.length > 0) {
+    // What each real server's connections showed: the rs-health rule compares these.
+    const health = new Table({ head: ['Real server', ...HEALTH_HEAD], style: { head: [], border: [] } });
+    for (const r of withHealth) health.push([`${r.ip ?? '?'} ${r.mac ?? ''}`.trim(), ...healthCells(r.health!)]);
+    emit(health.toString().replace(/^/gm, '  '));
   }
   for (const v of t.vrrp ?? []) {
     const senders = v.senders.map((x) => `${x.mac ?? x.ip} priority ${x.priorities.join('/')}`).join(', ');

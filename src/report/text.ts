@@ -1,5 +1,5 @@
 /** Small text helpers shared by the reporters. */
-import type { CheckResult, Endpoint, FrameRef } from '../result/result.js';
+import type { CheckResult, Endpoint, FrameRef, RealServerHealth } from '../result/result.js';
 
 export function endpoint(e: Endpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
@@ -40,4 +40,30 @@ export function verdictWord(result: CheckResult): string {
 
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/** A duration in milliseconds as people read it: "0.02 ms", "4.1 ms", "101 ms", "1.02 s". */
+export function millisText(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${ms.toFixed(0)} ms`;
+  return `${ms.toFixed(ms >= 1 ? 1 : 2)} ms`;
+}
+
+export function percentText(x: number): string {
+  return `${(x * 100).toFixed(x < 0.1 ? 2 : 1)}%`;
+}
+
+/** The cells every reporter shows for a real server's health, in this order (HEALTH_HEAD). */
+export const HEALTH_HEAD = ['Conns', 'Handshake median/p90/max', 'Segments sent again', 'RSTs', 'Zero win', 'Unanswered'];
+
+export function healthCells(h: RealServerHealth): string[] {
+  const hs = h.handshakeMs;
+  return [
+    String(h.connections),
+    hs ? `${millisText(hs.median)}/${millisText(hs.p90)}/${millisText(hs.max)} (${h.handshakes})` : '-',
+    `${percentText(h.retransmissionRate)}: to ${h.retransmittedToServer}/${h.segmentsToServer}, from ${h.retransmittedFromServer}/${h.segmentsFromServer}`,
+    String(h.resets),
+    String(h.zeroWindows),
+    String(h.unanswered),
+  ];
 }

@@ -463,6 +463,7 @@ export class Analyzer {
     if (signature === flow.requestSignature && length === flow.requestLength) {
       flow.retransmissions++;
       if (flow.requestCopied) flow.retransmittedAfterCopy++;
+      this.matcher.markRetransmission();
     }
     flow.requestSignature = signature;
     flow.requestLength = length;

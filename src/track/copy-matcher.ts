@@ -187,6 +187,8 @@ const OUTGOING = 1;
 const COPIED = 2;
 /** The row is in the key index (see PendingRing.newest). */
 const INDEXED = 4;
+/** The client sent the row's frame again: it repeats the request before it (see markRetransmission). */
+const REPEATED = 8;
 const INITIAL_CAPACITY = 4096;
 /** Distinct destination MACs of remembered frames tracked before the pre-filter gives up. */
 const MAX_TARGETS = 16;
@@ -455,12 +457,22 @@ export class CopyMatcher {
     if (row < 0) row = ring.lookup(facts.key);
     if (row < 0) return null;
     const outgoing = f.sllPacketType === SllPacketType.Outgoing;
-    if (!this.pairs(row, f, facts, outgoing)) return null;
+    if (!this.pairs(row, f, facts, outgoing)) {
+      // The newest frame with the key is no original of this one (the director's own earlier
+      // frame, or one copied already): an older frame with the copy's IP id may be.
+      if (facts.ipId < 0) return null;
+      row = this.sameIpIdRow(row, f, facts, outgoing);
+      if (row < 0) return null;
+    }
     // Two frames alike but for their IP id (a client acknowledging a segment the server sent
     // twice): each copy belongs to the frame with its own IP id, not to the newer of the two.
     if (facts.ipId >= 0 && ring.ipId[row] !== facts.ipId) {
       const exact = this.sameIpIdRow(row, f, facts, outgoing);
       if (exact >= 0) row = exact;
+      // Alike but for the IP id, and the client's frame repeats an earlier one: this is the
+      // copy of that earlier frame, held back past the window (a director waiting for the real
+      // server's MAC sends its queue at once when the answer comes), not a modified copy.
+      else if ((ring.flags[row]! & REPEATED) !== 0) return null;
     }
     ring.flags[row] = ring.flags[row]! | COPIED;
     return this.compare(row, f, facts, tunnel);
@@ -508,10 +520,22 @@ export class CopyMatcher {
    */
   lastRemembered: PacketFacts | null = null;
 
+  /** The row remember() filled last, -1 when it could not read the frame. */
+  private lastRow = -1;
+
+  /**
+   * The frame remember() took last repeats the client's request before it (the analyzer tells,
+   * from the flow): a copy alike but for its IP id then belongs to that earlier request.
+   */
+  markRetransmission(): void {
+    if (this.lastRow >= 0) this.ring.flags[this.lastRow] = this.ring.flags[this.lastRow]! | REPEATED;
+  }
+
   /** Remembers a frame that was not a copy, for the window. Call after offer() returned null. */
   remember(f: DecodedFrame, capture: number, leg: number): void {
     const facts = this.scratch;
     this.lastRemembered = null;
+    this.lastRow = -1;
     if (!this.scratchRead) {
       const tunnel = f.encapsulation === Encapsulation.IpInIp && f.innerIpOffset >= 0;
       if (!readPacketFacts(f, tunnel ? f.innerIpOffset : f.ipOffset, this.book, facts)) return;
@@ -541,6 +565,7 @@ export class CopyMatcher {
     ring.leg[row] = leg;
     ring.legGeneration[row] = this.legs.generationOf(leg);
     ring.newest = row;
+    this.lastRow = row;
     if (!this.filterOff) this.noteTarget(f.ethDst);
   }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
-import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, T0, VIP, drConversation, ethernet, fixIpv4Checksum, frameAt, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
+import { CLIENT, DIRECTOR, EtherType, IpProto, RS1, SYN_OPTIONS, T0, VIP, arpRequest, drConversation, ethernet, fixIpv4Checksum, frameAt, ipv4, tcp, toPcap, type TestFrame } from '../support/packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-window-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,5 +82,63 @@ describe('copy window, identical frames', () => {
     expect(result.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
     const flow = result.flows.find((f) => f.client.port === 40000);
     expect(flow?.packets.forwarded).toBe(3);
+  });
+});
+
+describe('copy window, a director waiting for the real server\'s MAC', () => {
+  it('a SYN queued past the window is not forwarded in time; its late copy is no modified copy of the retransmitted SYN', async () => {
+    // As ipvs-rs-lossy recorded it: the director asks for RS1's MAC, the answer is lost, the
+    // client sends its SYN again 1.01 s later, the director asks again and, answered, sends
+    // both queued SYNs at once: the first one's copy over a second after it (past the window),
+    // right before the copy of the retransmission, which alike but for its IP id.
+    const syn = (id: number, seconds: number, nanos: number, note: string): TestFrame =>
+      frameAt(
+        ethernet({
+          src: CLIENT.mac,
+          dst: DIRECTOR.mac,
+          etherType: EtherType.IPv4,
+          payload: ipv4({ src: CLIENT.ip, dst: VIP, proto: IpProto.TCP, ttl: 64, id, payload: tcp({ srcPort: 40456, dstPort: 80, flags: 'S', seq: 3211780122, options: SYN_OPTIONS }) }),
+        }),
+        seconds,
+        nanos,
+        note,
+      );
+    const copyOf = (f: TestFrame, nanos: number): TestFrame => {
+      const ip = f.data.slice(14);
+      ip[8] = ip[8]! - 1;
+      fixIpv4Checksum(ip);
+      return frameAt(ethernet({ src: DIRECTOR.mac, dst: RS1.mac, etherType: EtherType.IPv4, payload: ip }), T0 + 2, nanos, `copy of ${f.note}`);
+    };
+    const first = syn(0x73eb, T0 + 1, 278_721_000, 'SYN');
+    const again = syn(0x73ec, T0 + 2, 288_302_000, 'SYN again');
+    const before = drConversation({ clientPort: 41000, startSeconds: T0 - 10 });
+    const frames = [
+      ...before,
+      first,
+      frameAt(arpRequest(DIRECTOR, RS1.ip), T0 + 1, 279_082_000, 'who-has RS1'),
+      again,
+      frameAt(arpRequest(DIRECTOR, RS1.ip), T0 + 2, 288_430_000, 'who-has RS1 again'),
+      copyOf(first, 289_434_000),
+      copyOf(again, 289_443_000),
+      frameAt(
+        ethernet({
+          src: RS1.mac,
+          dst: CLIENT.mac,
+          etherType: EtherType.IPv4,
+          payload: ipv4({ src: VIP, dst: CLIENT.ip, proto: IpProto.TCP, payload: tcp({ srcPort: 80, dstPort: 40456, flags: 'S.', seq: 1017929275, ack: 3211780123, options: SYN_OPTIONS }) }),
+        }),
+        T0 + 2,
+        290_318_000,
+        'SYN-ACK',
+      ),
+      frameAt(arpRequest(DIRECTOR, RS1.ip), T0 + 5, 0, 'tail'),
+    ];
+    const path = join(dir, 'arp-queue.pcap');
+    writeFileSync(path, toPcap(frames));
+    const result = await checkCaptures([path], {
+      given: { services: [{ vip: VIP, port: 80, proto: 'tcp' }], directorMacs: [DIRECTOR.mac], realServers: [{ ip: RS1.ip, mac: RS1.mac }], sources: [] },
+    });
+    const firstFrame = frames.indexOf(first) + 1;
+    expect(result.findings.map((f) => `${f.rule}@${f.frames[0]?.frame}`)).toEqual([`not-forwarded@${firstFrame}`]);
   });
 });

@@ -388,12 +388,15 @@ export class Analyzer {
     const length = (f.l4PayloadLength > 0 ? f.l4PayloadLength : 0) + (flags & TcpFlag.SYN ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0);
     const end = (f.tcpSeq + length) | 0;
     if (direction === Direction.Request) {
-      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN && flow.handshakeMicros < 0 && (flow.synCapture < 0 || (copy && !flow.synFromCopy))) {
+      // The director's copy, or any SYN another host re-sent (a copy held back past the copy
+      // window while the director waited for the real server's MAC is not paired as one).
+      const resent = copy || (flow.requestSegments > 0 && sender !== flow.requestSender);
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN && flow.handshakeMicros < 0 && (flow.synCapture < 0 || (resent && !flow.synFromCopy))) {
         flow.synSeconds = f.tsSeconds;
         flow.synNanos = f.tsNanos;
         flow.synFrame = f.frameNumber;
         flow.synCapture = capture;
-        flow.synFromCopy = copy;
+        flow.synFromCopy = resent;
       }
       if (copy || length === 0) return;
       if (flow.requestSegments === 0) {

@@ -18,6 +18,7 @@ import { Direction, Flow, FlowPool, FlowTable, high32, low32 } from '../track/fl
 import { LegTable } from '../track/leg-table.js';
 import type { GivenTopology } from '../topology/topology.js';
 import { VantageCounter } from '../infer/vantage.js';
+import { formatMac } from '../decode/format.js';
 import { Judge, type JudgeOptions, type Judgement } from '../judge/judge.js';
 import { PathBook } from '../infer/paths.js';
 import { SolicitationLog } from '../track/solicitations.js';
@@ -46,7 +47,17 @@ export interface AnalyzerOptions extends JudgeOptions {
   maxFlows?: number;
   /** Judge flows as soon as the topology is known (live use), not after SETTLE_FRAMES. */
   eager?: boolean;
+  /**
+   * Live use: a new connection the director forwarded, as soon as its copy is seen (a SYN's,
+   * or a UDP client ip:port's first datagram): the VIP, its port, the protocol, the RS MAC.
+   */
+  onConnection?: (vip: string, port: number, proto: 'tcp' | 'udp', rsMac: string) => void;
 }
+
+/** Live use: frame times remembered per capture, for the time of a finding's frame (a power of two). */
+const FRAME_TIMES = 1 << 20;
+/** Live use: the topology is worked out again at most this often (wall-clock ms) when its evidence grew. */
+const LIVE_REFRESH_MS = 1000;
 
 export interface CaptureState {
   frames: number;
@@ -122,6 +133,19 @@ export class Analyzer {
   private readonly matcher: CopyMatcher;
   private readonly givenVipPorts: { ip: number; port: number; proto: number }[] = [];
   private judge: Judge | null = null;
+  /**
+   * Flows are judged as they end. Watching live, the judge exists before that (it runs the
+   * address rules on the claims as they come) while flows wait for the topology to show.
+   */
+  private judgingFlows = false;
+  /** Live use: the times of the last FRAME_TIMES frames of each capture, by frame number. */
+  private frameTimes: Float64Array[] | null = null;
+  /** Live use: what the topology was last worked out from (see live()). */
+  private liveEvidence = -1;
+  private liveRefreshAt = -Infinity;
+  private liveAddressVersion = -1;
+  /** Texts of the VIPs and RS MACs of new connections (few), for onConnection. */
+  private readonly connectionTexts = new Map<number, string>();
   /** Flows that ended before the analysis settled, waiting to be judged. */
   private ended: Flow[] = [];
   private nextSweepTime = -Infinity;
@@ -152,7 +176,63 @@ export class Analyzer {
 
   addCapture(): number {
     this.captures.push({ frames: 0, firstTime: 0, lastTime: 0, vantage: new VantageCounter() });
+    if (this.options.eager) (this.frameTimes ??= []).push(new Float64Array(FRAME_TIMES));
     return this.captures.length - 1;
+  }
+
+  /** Live use: the time of a recent frame (epoch seconds), NaN when it is too old to be remembered. */
+  frameTime(capture: number, frame: number): number {
+    const times = this.frameTimes?.[capture];
+    const cap = this.captures[capture];
+    if (times === undefined || cap === undefined || frame > cap.frames || cap.frames - frame >= FRAME_TIMES) return Number.NaN;
+    return times[frame & (FRAME_TIMES - 1)]!;
+  }
+
+  /** Live use: each VIP's owner now, and the IP of a real server's MAC (from the judge's view of the topology). */
+  vipOwners(): { vip: string; mac: string; role: 'director' | 'rs' | 'other' }[] {
+    return this.judge?.owners() ?? [];
+  }
+
+  realServerIp(mac: string): string | undefined {
+    return this.judge?.realServerIp(mac);
+  }
+
+  /** Flows open now (being followed), and the newest frame's time. */
+  get openFlows(): number {
+    return this.liveFlows;
+  }
+
+  get newestTime(): number {
+    return this.captures.reduce((t, c) => Math.max(t, c.lastTime), 0);
+  }
+
+  /**
+   * Live use, between chunks of input: works the topology out again when its evidence grew
+   * (at most once a second), runs the address rules on new claims
+   * and, once a health window has passed, compares the real servers. Findings reach onFinding.
+   */
+  live(): void {
+    if (!this.options.eager || this.captures.length === 0) return;
+    const now = this.newestTime;
+    const wall = Date.now();
+    const evidence = this.copies.length + this.claims.version + this.unresolvedRsIps.length * 1_000_003 + this.paths.paths.size * 7919;
+    if (this.judge === null) {
+      this.judge = new Judge(this, this.options);
+      this.liveEvidence = evidence;
+      this.liveRefreshAt = wall;
+    } else if (evidence !== this.liveEvidence && wall - this.liveRefreshAt >= LIVE_REFRESH_MS) {
+      this.liveEvidence = evidence;
+      this.liveRefreshAt = wall;
+      this.judge.refresh();
+      // Roles may have changed (a real server known by its MAC now): the claims read otherwise.
+      this.liveAddressVersion = -1;
+    }
+    const version = this.claims.version + this.solicitations.version;
+    if (version !== this.liveAddressVersion) {
+      this.liveAddressVersion = version;
+      this.judge.preview(now);
+    }
+    if (this.judgingFlows) this.judge.previewHealth(now);
   }
 
   /** see() then analyse(), for a single capture. */
@@ -187,6 +267,7 @@ export class Analyzer {
     if (cap.frames === 0) cap.firstTime = time;
     cap.frames++;
     cap.lastTime = time;
+    if (this.frameTimes !== null) this.frameTimes[capture]![f.frameNumber & (FRAME_TIMES - 1)] = time;
     if (f.unsupportedLink) {
       this.unsupportedLinks.set(f.linkType, (this.unsupportedLinks.get(f.linkType) ?? 0) + 1);
       return false;
@@ -474,6 +555,11 @@ export class Analyzer {
   }
 
   private recordCopy(match: CopyMatch, f: DecodedFrame, flow: Flow, capture: number): void {
+    const onConnection = this.options.onConnection;
+    if (onConnection !== undefined && !flow.connectionAnnounced && (flow.proto === 17 || (f.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN)) {
+      flow.connectionAnnounced = true;
+      onConnection(this.connectionText(flow.serverIp, false), flow.serverPort, flow.proto === 17 ? 'udp' : 'tcp', this.connectionText(f.ethDst, true));
+    }
     let ev: CopyEvidence | undefined;
     for (const c of this.copies) {
       if (c.vip === match.vip && c.port === match.port && c.proto === match.proto && c.directorMac === f.ethSrc && c.rsMac === f.ethDst) {
@@ -505,6 +591,18 @@ export class Analyzer {
         mode: match.mode === 'dr' ? 'modified' : match.mode,
       };
     }
+  }
+
+  private connectionText(n: number, mac: boolean): string {
+    // MACs and addresses share the map: a MAC is 48 bits, an address number then gets a sign.
+    const key = mac ? n : -1 - n;
+    let t = this.connectionTexts.get(key);
+    if (t === undefined) {
+      t = mac ? formatMac(n) : this.book.format(n);
+      if (this.connectionTexts.size >= 4096) this.connectionTexts.clear();
+      this.connectionTexts.set(key, t);
+    }
+    return t;
   }
 
   /**
@@ -550,14 +648,17 @@ export class Analyzer {
     // to show more of itself.
     if (this.frames < SETTLE_FRAMES && !this.options.eager) return false;
     const given = this.given.services.length > 0 && this.given.directorMacs.length > 0;
-    return given || this.copies.length > 0;
+    if (given || this.copies.length > 0) return true;
+    // Watching live with the IPVS table given, the director may show only by claiming the VIP
+    // (a poisoned segment where every client bypasses it): the topology is known then too.
+    return this.options.eager === true && this.given.services.length > 0 && this.judge !== null && this.judge.knowsDirector();
   }
 
   /** Releases every flow that has ended or gone idle by `now`. */
   private sweep(now: number): void {
     this.nextSweepTime = now + 1;
     this.framesAtSweep = this.frames;
-    if (this.judge === null && this.settled()) this.startJudging(now);
+    if (!this.judgingFlows && this.settled()) this.startJudging(now);
     const done: Flow[] = [];
     this.flows.removeIf((flow) => {
       if (!ended(flow, now)) return false;
@@ -590,7 +691,9 @@ export class Analyzer {
   }
 
   private startJudging(now: number): void {
-    this.judge = new Judge(this, this.options);
+    if (this.judge === null) this.judge = new Judge(this, this.options);
+    else this.judge.refresh();
+    this.judgingFlows = true;
     for (const flow of this.ended) {
       this.judgeEnded(flow, now);
       this.recycle(flow);
@@ -606,7 +709,7 @@ export class Analyzer {
     const legs = this.legs.materialize(flow);
     this.paths.fold(flow, legs);
     const judge = this.judge;
-    if (judge !== null) {
+    if (judge !== null && this.judgingFlows) {
       if (judge.isVipFlow(flow)) judge.judgeFlow(flow, legs, now);
       this.recycle(flow);
       return;
@@ -658,6 +761,7 @@ export class Analyzer {
     for (const flow of remaining) this.paths.fold(flow, this.legs.materialize(flow));
     if (this.judge === null) this.judge = new Judge(this, this.options);
     else this.judge.refresh();
+    this.judgingFlows = true;
     remaining.sort(byFirstFrame);
     for (const flow of remaining) this.judgeEnded(flow, end);
     return this.judge.finish();

@@ -16,6 +16,7 @@ import { rules as allRules } from '../rules/index.js';
 import type { Rule } from '../rules/define.js';
 import { Analyzer } from './analyzer.js';
 import { MAX_ADDRESSES } from '../track/claims.js';
+import type { JudgedFlow } from '../judge/judge.js';
 import type { CaptureInfo, CheckResult, Finding, Severity, Verdict } from '../result/result.js';
 import { SCHEMA_VERSION } from '../result/result.js';
 import type { GivenTopology } from '../topology/topology.js';
@@ -27,6 +28,28 @@ const LINK_TYPE_NAMES: Record<number, string> = {
   119: 'PRISM', 127: 'IEEE 802.11 radiotap', 147: 'USER0', 148: 'USER1', 192: 'PPI', 195: 'IEEE 802.15.4',
   220: 'USB Linux mmapped', 249: 'NETLINK', 254: 'BLUETOOTH_LE_LL', 272: 'NORDIC_BLE',
 };
+
+/** Live use: how much of the input the pass has read and holds, polled by `lvs-pcap watch` (metrics). */
+export interface LiveState {
+  readonly frames: number;
+  /** Bytes read from the input (still compressed when it is gzip). */
+  readonly bytesRead: number;
+  readonly openFlows: number;
+  readonly evictedFlows: number;
+  /** Capture time (epoch seconds) of the newest frame, 0 before the first. */
+  readonly newestFrameTime: number;
+  /** Wall-clock time (ms since the epoch) the last chunk of input arrived, 0 before the first. */
+  readonly lastInputAt: number;
+  /** The time of a recent frame (epoch seconds), NaN when it is no longer remembered. */
+  frameTime(capture: number, frame: number): number;
+  /** Each VIP's owner now, by its claims. */
+  vipOwners(): { vip: string; mac: string; role: 'director' | 'rs' | 'other' }[];
+  /** The IP of a real server's MAC, when known. */
+  realServerIp(mac: string): string | undefined;
+}
+
+/** How often (ms) a live check looks at the claims and the health window between chunks of input. */
+const LIVE_TICK_MS = 100;
 
 export interface CheckOptions {
   given?: GivenTopology;
@@ -48,6 +71,16 @@ export interface CheckOptions {
    * 2a243f9, 2026-11-26).
    */
   passingFlows?: number;
+  /** Failing and incomplete flows to list in `flows`, at most (default 50,000; watch lists none). */
+  listedFlows?: number;
+  /** Findings kept per rule in `findings` (default 10,000); the rest are counted (summary.suppressedFindings). */
+  keptFindings?: number;
+  /** Live use (with onFinding): called with each judged flow. */
+  onFlowJudged?: (flow: JudgedFlow) => void;
+  /** Live use (with onFinding): each new connection the director forwards, when its copy is seen. */
+  onConnection?: (vip: string, port: number, proto: 'tcp' | 'udp', rsMac: string) => void;
+  /** Live use (with onFinding): handed the pass's state as reading starts. */
+  onStart?: (state: LiveState) => void;
 }
 
 export async function checkCaptures(paths: readonly string[], options: CheckOptions = {}): Promise<CheckResult> {
@@ -57,11 +90,44 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     ...(options.maxFlows !== undefined ? { maxFlows: options.maxFlows } : {}),
     ...(options.onFinding ? { eager: true, onFinding: options.onFinding } : {}),
     ...(options.passingFlows !== undefined ? { passingFlows: options.passingFlows } : {}),
+    ...(options.listedFlows !== undefined ? { listedFlows: options.listedFlows } : {}),
+    ...(options.keptFindings !== undefined ? { keptFindings: options.keptFindings } : {}),
+    ...(options.onFinding && options.onFlowJudged ? { onFlowJudged: options.onFlowJudged } : {}),
+    ...(options.onFinding && options.onConnection ? { onConnection: options.onConnection } : {}),
   });
   const signal = options.signal;
   // Every capture's reader listens for the abort while a read is pending (gunzip's pipeline once
   // more): with a dozen captures Node would warn of a listener leak on stderr.
   if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 10 + 2 * paths.length), signal);
+  // Live use: the address rules and the health window are looked at between chunks of input,
+  // so a finding in the last frames before a quiet spell is told without waiting for more.
+  let bytesRead = 0;
+  let lastInputAt = 0;
+  const live = options.onFinding !== undefined;
+  const tick = live ? setInterval(() => analyzer.live(), LIVE_TICK_MS) : undefined;
+  options.onStart?.({
+    get frames() {
+      return analyzer.frames;
+    },
+    get bytesRead() {
+      return bytesRead;
+    },
+    get openFlows() {
+      return analyzer.openFlows;
+    },
+    get evictedFlows() {
+      return analyzer.evictedFlows;
+    },
+    get newestFrameTime() {
+      return analyzer.newestTime;
+    },
+    get lastInputAt() {
+      return lastInputAt;
+    },
+    frameTime: (capture, frame) => analyzer.frameTime(capture, frame),
+    vipOwners: () => analyzer.vipOwners(),
+    realServerIp: (mac) => analyzer.realServerIp(mac),
+  });
   /** An interrupted read still counts: report what arrived, with a note instead of the reader's summary. */
   const interrupted = (path: string, capture: number): ReadResult => ({
     path,
@@ -86,8 +152,15 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
   };
   const frame = new DecodedFrame();
   const onProgress = options.onProgress;
-  const progress = (index: number): ReadCaptureOptions =>
-    onProgress ? { onProgress: (b: number, t: number | undefined) => onProgress(index, b, t, analyzer.frames) } : {};
+  const readBefore: number[] = paths.map(() => 0);
+  const progress = (index: number): ReadCaptureOptions => ({
+    onProgress: (b: number, t: number | undefined) => {
+      bytesRead += b - readBefore[index]!;
+      readBefore[index] = b;
+      lastInputAt = Date.now();
+      onProgress?.(index, b, t, analyzer.frames);
+    },
+  });
   const reads: ReadResult[] = [];
   // First record of each link type we do not decode, per capture: one warning each, not one per frame.
   const unsupported: Map<number, { frames: number; offset: number }>[] = paths.map(() => new Map());
@@ -98,39 +171,43 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     else m.set(rec.linkType, { frames: 1, offset: rec.fileOffset });
   };
 
-  if (paths.length === 1) {
-    const index = analyzer.addCapture();
-    const sink = {
-      onRecord(rec: CaptureRecord): void {
+  try {
+    if (paths.length === 1) {
+      const index = analyzer.addCapture();
+      const sink = {
+        onRecord(rec: CaptureRecord): void {
+          decodeFrame(rec, frame);
+          if (frame.unsupportedLink) noteUnsupported(index, rec);
+          analyzer.processFrame(frame, index);
+        },
+        onIssue(): void {},
+      };
+      reads.push(await read(paths[0]!, index, sink, progress(index)));
+    } else {
+      const duplicates = new DuplicateFilter();
+      const merger = new CaptureMerger(paths.length, (rec, capture) => {
         decodeFrame(rec, frame);
-        if (frame.unsupportedLink) noteUnsupported(index, rec);
-        analyzer.processFrame(frame, index);
-      },
-      onIssue(): void {},
-    };
-    reads.push(await read(paths[0]!, index, sink, progress(index)));
-  } else {
-    const duplicates = new DuplicateFilter();
-    const merger = new CaptureMerger(paths.length, (rec, capture) => {
-      decodeFrame(rec, frame);
-      if (frame.unsupportedLink) noteUnsupported(capture, rec);
-      const time = frame.tsSeconds + frame.tsNanos / 1e9;
-      if (analyzer.see(frame, capture, time) && !duplicates.isDuplicate(frame, capture, time)) analyzer.analyse(frame, capture, time);
-    });
-    for (let i = 0; i < paths.length; i++) analyzer.addCapture();
-    const results = await Promise.all(
-      paths.map(async (path, index) => {
-        try {
-          return await read(path, index, { onRecord: (rec) => merger.add(index, rec), onIssue: () => {} }, {
-            ...progress(index),
-            beforePush: () => merger.beforePush(index),
-          });
-        } finally {
-          merger.finish(index);
-        }
-      }),
-    );
-    reads.push(...results);
+        if (frame.unsupportedLink) noteUnsupported(capture, rec);
+        const time = frame.tsSeconds + frame.tsNanos / 1e9;
+        if (analyzer.see(frame, capture, time) && !duplicates.isDuplicate(frame, capture, time)) analyzer.analyse(frame, capture, time);
+      });
+      for (let i = 0; i < paths.length; i++) analyzer.addCapture();
+      const results = await Promise.all(
+        paths.map(async (path, index) => {
+          try {
+            return await read(path, index, { onRecord: (rec) => merger.add(index, rec), onIssue: () => {} }, {
+              ...progress(index),
+              beforePush: () => merger.beforePush(index),
+            });
+          } finally {
+            merger.finish(index);
+          }
+        }),
+      );
+      reads.push(...results);
+    }
+  } finally {
+    if (tick !== undefined) clearInterval(tick);
   }
   const captures: CaptureInfo[] = reads.map((read, i) => ({
     path: read.path,

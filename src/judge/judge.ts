@@ -22,6 +22,7 @@ import { Int32Set } from './int-set.js';
 import { serviceLabel } from '../result/service-label.js';
 import type { AddressView, AnalysisView, ClaimEvent, DestinationView, DuplicateAnswerView, FlowView, GivenServiceView, LegRole, LegView, VantagePoint, VrrpView } from '../result/views.js';
 import type { SolicitationLog } from '../track/solicitations.js';
+import { KEPT_WINDOW_SECONDS } from '../track/solicitations.js';
 import { REPLY_WAIT_SECONDS } from '../result/views.js';
 import { buildVrrpView, vrrpRouters, vrrpTimeline } from './vrrp.js';
 
@@ -37,6 +38,30 @@ export const REPLIES_NOT_VISIBLE = 'replies not visible here';
 export const MAX_CLIENTS_COUNTED = 1_000_000;
 /** Findings kept per rule; beyond, they are counted in summary.suppressedFindings. */
 export const MAX_FINDINGS_PER_RULE = 10_000;
+/** Watching a live director, rs-health compares the real servers over windows of this many seconds. */
+export const HEALTH_WINDOW_SECONDS = 60;
+/** Keys of findings already handed to onFinding, kept at most (then forgotten: at worst one is told twice). */
+const MAX_EMITTED_KEYS = 100_000;
+
+/** A judged flow as the live hooks see it: its service, verdict, real server and health numbers. */
+export interface JudgedFlow {
+  vip: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  verdict: FlowVerdict;
+  /** The real server it went to (MAC), when known. */
+  realServer: string | undefined;
+  /** The server side sent something (or could not be seen to). */
+  answered: boolean;
+  /** Handshake time in microseconds, -1 when not timed. */
+  handshakeMicros: number;
+  segmentsToServer: number;
+  segmentsFromServer: number;
+  retransmittedToServer: number;
+  retransmittedFromServer: number;
+  resets: number;
+  zeroWindows: number;
+}
 /** Texts of server-side addresses (VIPs, RS, routers) kept for reuse; cleared when full. */
 const IP_TEXT_CACHE = 4096;
 
@@ -59,10 +84,20 @@ export interface JudgeOptions {
   rules: readonly Rule[];
   /** Names of the captures, for frame references ("director.pcap frame 12"). */
   labels: readonly string[];
-  /** Called with each finding as soon as it is certain (a flow's when the flow ends). */
+  /**
+   * Called with each finding as soon as it is known, once: a flow's when the flow ends, an
+   * address rule's as soon as the claims show it (see preview), a real server's health per
+   * health window. Every finding reaches it, also those beyond the per-rule limit of the result.
+   */
   onFinding?: (finding: Finding) => void;
+  /** Called with each judged flow (watching a live director: metrics). */
+  onFlowJudged?: (flow: JudgedFlow) => void;
   /** Passing flows to list in the judgement, at most (default MAX_LISTED_PASSING). */
   passingFlows?: number;
+  /** Failing and incomplete flows to list, at most (default MAX_LISTED_FLOWS). */
+  listedFlows?: number;
+  /** Findings kept per rule (default MAX_FINDINGS_PER_RULE); the rest are counted. */
+  keptFindings?: number;
 }
 
 /** What the judge reads besides resolve()'s facts. */
@@ -100,12 +135,28 @@ export class Judge {
   private readonly ipTexts = new Map<number, string>();
   private readonly balance: BalanceTracker;
   private readonly health = new HealthTracker();
+  /** Watching a live director: the health of the current window only (see previewHealth). */
+  private windowHealth: HealthTracker | null = null;
+  private windowStart = Number.NaN;
+  /** Findings of a preview go here instead of the result. */
+  private previewing: Finding[] | null = null;
+  /** Keys of the address and service findings already handed to onFinding (see findingKey). */
+  private readonly emitted = new Set<string>();
+  /** Real servers' health findings told in the last window, and ever. */
+  private windowKeys = new Set<string>();
+  private readonly healthKeys = new Set<string>();
+  private readonly serverRules: Set<string>;
+  private readonly onFlowJudged: ((flow: JudgedFlow) => void) | undefined;
   /** The real server writeReport() attributed the flow to (its first), for the health numbers. */
   private flowRs: string | undefined = undefined;
+  /** The verdict writeReport() gave the flow. */
+  private lastVerdict: FlowVerdict = 'pass';
 
   private readonly labels: readonly string[];
   private readonly onFinding: ((finding: Finding) => void) | undefined;
   private readonly passingFlows: number;
+  private readonly listedFlows: number;
+  private readonly keptFindings: number;
 
   constructor(
     private readonly facts: JudgeFacts,
@@ -113,8 +164,13 @@ export class Judge {
   ) {
     this.labels = options.labels;
     this.onFinding = options.onFinding;
+    this.onFlowJudged = options.onFlowJudged;
     this.passingFlows = options.passingFlows ?? MAX_LISTED_PASSING;
+    this.listedFlows = options.listedFlows ?? MAX_LISTED_FLOWS;
+    this.keptFindings = options.keptFindings ?? MAX_FINDINGS_PER_RULE;
     const rules = options.rules;
+    this.serverRules = new Set(rules.filter((r) => r.kind === 'server').map((r) => r.id));
+    if (this.onFinding !== undefined) this.windowHealth = new HealthTracker();
     this.resolution = resolve(facts);
     this.analysis = this.makeAnalysis();
     this.balance = new BalanceTracker(facts.given);
@@ -163,11 +219,117 @@ export class Judge {
     const rsMac = this.writeReport(view, flow, indices);
     this.balance.add(view, flow, rsMac);
     const rs = this.flowRs;
-    if (rs !== undefined && this.analysis.isRealServerMac(rs)) {
-      // Silence counts only where answers would show and had time to come.
-      const answered = view.replies.length > 0 || !view.observable.replies || view.endedBeforeReplyDue;
+    const known = rs !== undefined && this.analysis.isRealServerMac(rs);
+    // Silence counts only where answers would show and had time to come.
+    const answered = view.replies.length > 0 || !view.observable.replies || view.endedBeforeReplyDue;
+    if (known) {
       this.health.add(rs, flow, answered);
+      this.windowHealth?.add(rs, flow, answered);
     }
+    this.onFlowJudged?.({
+      vip: view.vip.ip,
+      port: view.vip.port,
+      proto: view.proto,
+      verdict: this.lastVerdict,
+      realServer: known ? rs : undefined,
+      answered,
+      handshakeMicros: flow.handshakeMicros,
+      segmentsToServer: flow.requestSegments,
+      segmentsFromServer: flow.replySegments,
+      retransmittedToServer: flow.requestRetransmitted,
+      retransmittedFromServer: flow.replyRetransmitted,
+      resets: flow.serverResets,
+      zeroWindows: flow.serverZeroWindows,
+    });
+  }
+
+  /**
+   * Watching a live director: runs the address rules on the claims seen so far and hands over
+   * the findings not told yet, without keeping them (the end of the input judges them for the
+   * result). `now`: the time of the newest frame.
+   */
+  preview(now: number): void {
+    const addresses = this.buildAddressViews(now);
+    const found: Finding[] = [];
+    this.previewing = found;
+    try {
+      for (const { rule, on } of this.listeners) if (rule.kind === 'address') on.addresses?.(addresses);
+    } finally {
+      this.previewing = null;
+    }
+    for (const f of found) this.emit(f);
+  }
+
+  /**
+   * Watching a live director: once a health window has passed, compares the real servers over
+   * it (rs-health) and starts the next. A server's finding is told when it first stands out,
+   * and again only after a window in which it did not.
+   */
+  previewHealth(now: number): void {
+    const tracker = this.windowHealth;
+    if (tracker === null) return;
+    if (Number.isNaN(this.windowStart)) this.windowStart = now;
+    if (now - this.windowStart < HEALTH_WINDOW_SECONDS) return;
+    const views = tracker.views((mac) => this.analysis.realServerIp(mac));
+    const found: Finding[] = [];
+    this.previewing = found;
+    try {
+      for (const { on } of this.listeners) on.realServers?.(views);
+    } finally {
+      this.previewing = null;
+    }
+    const keys = new Set<string>();
+    for (const f of found) {
+      const key = subjectKey(f);
+      keys.add(key);
+      if (this.windowKeys.has(key)) continue;
+      this.healthKeys.add(key);
+      this.onFinding?.(f);
+    }
+    this.windowKeys = keys;
+    this.windowHealth = new HealthTracker();
+    this.windowStart = now;
+  }
+
+  /** Each VIP's owner now (the last owner change, or its first claimant), by its claims. */
+  owners(): { vip: string; mac: string; role: 'director' | 'rs' | 'other' }[] {
+    const analysis = this.analysis;
+    const out: { vip: string; mac: string; role: 'director' | 'rs' | 'other' }[] = [];
+    for (const av of this.addresses()) {
+      if (!av.isVip) continue;
+      const own = analyseOwnership(av.sequence, (mac) => analysis.isDirectorMac(mac));
+      const mac = own.changes.length > 0 ? own.changes[own.changes.length - 1]!.to : own.firstOwner?.mac;
+      if (mac === undefined) continue;
+      out.push({ vip: av.ip, mac, role: analysis.isDirectorMac(mac) ? 'director' : analysis.isRealServerMac(mac) ? 'rs' : 'other' });
+    }
+    return out;
+  }
+
+  /** Some director is known, given or shown by the capture (copies, the VIP's claims, the L2 path). */
+  knowsDirector(): boolean {
+    return this.resolution.directors.size > 0;
+  }
+
+  /** The IP of a real server's MAC, when known. */
+  realServerIp(mac: string): string | undefined {
+    return this.analysis.realServerIp(mac);
+  }
+
+  /** Hands a finding to onFinding unless it was told already (by a preview). */
+  private emit(f: Finding): void {
+    const onFinding = this.onFinding;
+    if (onFinding === undefined) return;
+    // A flow is judged once: its findings are new by construction.
+    if (f.flow === undefined) {
+      const server = this.serverRules.has(f.rule);
+      const key = server ? subjectKey(f) : findingKey(f);
+      if (server ? this.healthKeys.has(key) : this.emitted.has(key)) return;
+      if (!server) {
+        if (this.emitted.size >= MAX_EMITTED_KEYS) this.emitted.clear();
+        this.emitted.add(key);
+      }
+    }
+    onFinding(f);
   }
 
   /** Runs the address and scheduling rules and assembles the judgement; call once, last. */
@@ -256,20 +418,32 @@ export class Judge {
   // ---------------------------------------------------------------------------------------------
 
   private report(rule: Rule, d: Parameters<Parameters<Rule['create']>[0]['report']>[0]): void {
-    const kept = this.perRule.get(rule.id) ?? 0;
     const flow = d.flow ?? this.currentFlow;
     let severity: Severity = d.severity ?? rule.defaultSeverity;
     const guessed = severity === 'error' && !this.resolution.confident && d.certain !== true;
     if (guessed) severity = 'warning';
-    if (kept >= MAX_FINDINGS_PER_RULE) {
+    if (this.previewing !== null) {
+      this.previewing.push(this.finding(rule, d, severity, guessed, flow));
+      return;
+    }
+    const kept = this.perRule.get(rule.id) ?? 0;
+    if (kept >= this.keptFindings) {
       this.suppressed[rule.id] = (this.suppressed[rule.id] ?? 0) + 1;
       // The flow still fails: remember the verdict without keeping the finding.
       if (this.flowFindings && severity === 'error') this.flowFindings.push(-1);
+      // Watching live, every finding is told, kept or not.
+      if (this.onFinding !== undefined) this.emit(this.finding(rule, d, severity, guessed, flow));
       return;
     }
     this.perRule.set(rule.id, kept + 1);
+    this.findings.push(this.finding(rule, d, severity, guessed, flow));
+    if (this.flowFindings && flow === this.currentFlow) this.flowFindings.push(this.findings.length - 1);
+    this.emit(this.findings[this.findings.length - 1]!);
+  }
+
+  private finding(rule: Rule, d: Parameters<Parameters<Rule['create']>[0]['report']>[0], severity: Severity, guessed: boolean, flow: FlowView | undefined): Finding {
     const data = d.data;
-    this.findings.push({
+    return {
       rule: rule.id,
       severity,
       messageId: d.messageId,
@@ -284,9 +458,7 @@ export class Judge {
       remediation: d.remediation,
       displayFilter: displayFilter(d.frames),
       cause: -1,
-    });
-    if (this.flowFindings && flow === this.currentFlow) this.flowFindings.push(this.findings.length - 1);
-    this.onFinding?.(this.findings[this.findings.length - 1]!);
+    };
   }
 
   private clientCount(): number {
@@ -454,6 +626,7 @@ export class Judge {
       }
     }
     this.byVerdict[verdict]++;
+    this.lastVerdict = verdict;
     if (this.clientCount() < MAX_CLIENTS_COUNTED) {
       if (flow.clientIp < 0x100000000) this.clients4.add(flow.clientIp | 0);
       else this.clients6.add(flow.clientIp);
@@ -461,7 +634,10 @@ export class Judge {
     if (rsMacs[0] !== undefined) this.flowsPerRs.set(rsMacs[0], (this.flowsPerRs.get(rsMacs[0]) ?? 0) + 1);
     this.flowRs = rsMacs[0];
     const scheduledRs = scheduled ? rsMacs[0] : undefined;
-    const listed = verdict === 'pass' ? this.listedPassing < this.passingFlows : this.reports.length < MAX_LISTED_FLOWS;
+    const listed =
+      verdict === 'pass'
+        ? this.listedPassing < this.passingFlows
+        : this.reports.length < MAX_LISTED_FLOWS && this.reports.length - this.listedPassing < this.listedFlows;
     if (!listed) {
       this.unlisted++;
       return scheduledRs;
@@ -619,17 +795,18 @@ export class Judge {
   private addresses(): AddressView[] {
     const version = this.facts.claims.version + this.facts.solicitations.version;
     if (this.addressVersion !== version) {
-      this.addressViews = this.buildAddressViews();
+      this.addressViews = this.buildAddressViews(null);
       this.addressVersion = version;
     }
     return this.addressViews;
   }
 
-  private buildAddressViews(): AddressView[] {
+  /** `liveNow`: the newest frame's time while watching live (a requester may still send), null at the end. */
+  private buildAddressViews(liveNow: number | null): AddressView[] {
     const r = this.resolution;
     const book = this.facts.book;
     const macText = (n: number): string => this.mac(n) ?? '?';
-    const duplicates = this.duplicateAnswerViews();
+    const duplicates = this.duplicateAnswerViews(liveNow);
     return [...this.facts.claims.byIp.values()]
       .sort((x, y) => x.ip - y.ip)
       .map((c) => ({
@@ -658,7 +835,7 @@ export class Judge {
       }));
   }
 
-  private duplicateAnswerViews(): Map<number, DuplicateAnswerView[]> {
+  private duplicateAnswerViews(liveNow: number | null): Map<number, DuplicateAnswerView[]> {
     const r = this.resolution;
     const book = this.facts.book;
     const macText = (n: number): string => this.mac(n) ?? '?';
@@ -675,6 +852,7 @@ export class Judge {
           role: r.isDirector(a.mac) ? ('director' as const) : r.isRealServer(a.mac) ? ('rs' as const) : ('other' as const),
         })),
         kept: d.kept ? { mac: macText(d.kept.mac), frame: frameRef(d.kept.capture, d.kept.frame) } : undefined,
+        keptPending: d.kept === null && liveNow !== null && liveNow - d.time <= KEPT_WINDOW_SECONDS,
       });
     }
     return byIp;
@@ -779,4 +957,15 @@ function repliesVisible(points: readonly VantagePoint[], legs: readonly LegView[
 /** Seconds since the epoch as a decimal string with microsecond precision (a float holds ~0.2 µs). */
 export function epoch(t: number): string {
   return t.toFixed(6);
+}
+
+/** What makes a finding the same one when the rules run again on more of the capture. */
+function findingKey(f: Finding): string {
+  const first = f.frames[0];
+  return `${f.rule}|${f.messageId}|${f.mac ?? ''}|${f.service ?? ''}|${first ? `${first.capture}:${first.frame}` : ''}`;
+}
+
+/** A real server's health finding is about the server, whatever frames a window cites. */
+function subjectKey(f: Finding): string {
+  return `${f.rule}|${f.messageId}|${f.mac ?? ''}`;
 }

@@ -126,6 +126,8 @@ export interface DuplicateAnswerView {
   answers: { mac: string; frame: FrameRef; role: ClaimantView['role'] }[];
   /** The requester's next frame to the address and the MAC it went to: the answer it kept. */
   kept: { mac: string; frame: FrameRef } | undefined;
+  /** Watching a live director: the requester may still send there (the request is seconds old). */
+  keptPending: boolean;
 }
 
 export interface AddressView {

@@ -69,7 +69,7 @@ function requestText(e: DuplicateAnswerView, family: 4 | 6, label: (f: { capture
 }
 
 function keptText(e: DuplicateAnswerView, label: (f: { capture: number; frame: number }) => string): string {
-  if (!e.kept) return 'the requester sent nothing to it afterwards';
+  if (!e.kept) return e.keptPending ? 'which answer the requester kept is not known yet' : 'the requester sent nothing to it afterwards';
   return `the requester kept ${e.kept.mac} (its next frame there, ${label(e.kept.frame)}, went to it)`;
 }
 

@@ -14,7 +14,7 @@ export const MAX_DUPLICATE_EVENTS = 1000;
  * once when it has an answer; a requester that never sends there (a director resolving a real
  * server it forwards to by MAC only) must not keep every frame checked for long.
  */
-const KEPT_WINDOW_SECONDS = 5;
+export const KEPT_WINDOW_SECONDS = 5;
 /** Open requests tracked at once; beyond, the oldest are forgotten (a flood of requests). */
 const MAX_OPEN = 4096;
 
@@ -40,6 +40,8 @@ export interface DuplicateAnswer {
   answers: Answer[];
   /** The requester's next frame to the address, and the MAC it went to. */
   kept: (FramePlace & { mac: number }) | null;
+  /** When the request was sent (or, without it, the first answer). */
+  time: number;
 }
 
 interface OpenRequest {
@@ -109,7 +111,7 @@ export class SolicitationLog {
     }
     this.duplicateCount++;
     if (this.duplicates.length >= MAX_DUPLICATE_EVENTS) return;
-    r.event = { ip, requesterMac: r.requesterMac, requesterIp: r.requesterIp, request: r.request, answers: r.answers, kept: r.kept };
+    r.event = { ip, requesterMac: r.requesterMac, requesterIp: r.requesterIp, request: r.request, answers: r.answers, kept: r.kept, time: r.time };
     this.duplicates.push(r.event);
     if (r.kept === null) this.watch(r);
   }

@@ -74,6 +74,25 @@ describe.skipIf(!cliBuilt())(orSkipped('check - --follow', cliBuilt() ? undefine
     expect(status).toBe(1);
   });
 
+  it('tells an address finding as soon as the claims show it, not at the end', async () => {
+    // arp-ignore-0: the real servers answer the clients' ARP requests for the VIP (frames 2-4).
+    const bytes = readFileSync(join(ROOT, 'fixtures/arp-ignore-0/bridge.pcap'));
+    const child = spawn(process.execPath, [MAIN, 'check', '-', '--follow', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The file header and the first 10 frames, then nothing for a while: the pipe stays open.
+    child.stdin.write(bytes.subarray(0, 24 + 1000));
+    for (let i = 0; i < 100 && !/ rs-arp-reply-vip: /.test(stdout); i++) await sleep(50);
+    const beforeEnd = stdout;
+    child.stdin.end(bytes.subarray(24 + 1000));
+    await done;
+    expect(beforeEnd).toMatch(/^frame 2: error rs-arp-reply-vip: real server 192\.168\.188\.110 \(00:0c:29:2c:a5:a0\) answered ARP for the VIP 192\.168\.188\.120/m);
+    expect(beforeEnd).not.toMatch(/Summary:/);
+    // Told once: the end of the input does not repeat it.
+    expect(stdout.match(/^frame 2: error rs-arp-reply-vip/gm)).toHaveLength(1);
+  });
+
   it('Ctrl-C while the pipe is open: the report covers what was read', async () => {
     const bytes = capture();
     const child = spawn(process.execPath, [MAIN, 'check', '-', ...TOPOLOGY], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = join(import.meta.dirname, '../src');
 
 /** Bottom first: a folder may import the folders before it, never one after it. src/index.ts sits on top. */
-const LAYERS = ['capture', 'decode', 'topology', 'result', 'track', 'infer', 'rules', 'judge', 'check', 'report', 'cli'];
+const LAYERS = ['capture', 'decode', 'topology', 'result', 'track', 'infer', 'rules', 'judge', 'check', 'report', 'watch', 'cli'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

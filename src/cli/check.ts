@@ -60,7 +60,7 @@ export interface OutputSpec {
   flag: string;
 }
 
-function once(flag: string, values: readonly string[] | undefined): string | undefined {
+export function once(flag: string, values: readonly string[] | undefined): string | undefined {
   if (values === undefined || values.length === 0) return undefined;
   if (values.length > 1) throw new UsageError(`${flag} given ${values.length} times (${values.join(', ')}): give it once`);
   return values[0];
@@ -107,7 +107,7 @@ export function parseOutputs(formats: readonly string[], outputs: readonly strin
   return specs;
 }
 
-function parseCount(flag: string, value: string | undefined): number | undefined {
+export function parseCount(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} ${value === '' ? "''" : value}: not a whole number`);
   return Number(value.trim());

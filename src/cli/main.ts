@@ -12,11 +12,13 @@ import { rules, findRule } from '../rules/index.js';
 import { FORMATS, runCheck } from './check.js';
 import { runDump } from './dump.js';
 import { runTopology } from './topology.js';
+import { runWatchCommand } from './watch.js';
 import { DEFAULT_MAX_FLOWS } from '../check/analyzer.js';
 import { visible } from '../report/printable.js';
 import { userArguments } from './argv.js';
 import { writeAll } from './output.js';
 import { isWriteError, writeReason } from './output-files.js';
+import { DEFAULT_STALE_SECONDS as DEFAULT_STALE } from './watch.js';
 
 /**
  * One line on stderr: written synchronously (a stream would queue lines in memory for a slow
@@ -83,7 +85,7 @@ function explain(id: string): string {
 }
 
 /** The commands, for naming an unknown one. */
-const COMMANDS = ['check', 'topology', 'dump', 'rules', 'explain'];
+const COMMANDS = ['check', 'watch', 'topology', 'dump', 'rules', 'explain'];
 
 /** What a command needs that was not given: the message yargs' "Not enough non-option arguments" stands for. */
 function missingPositional(argv: readonly string[]): string {
@@ -169,6 +171,53 @@ async function main(argv: string[]): Promise<number> {
               evidenceFlows: a['evidence-flows'],
               maxFlows: list(a['max-flows']),
               follow: a.follow,
+            },
+            warn,
+          );
+        },
+      )
+      .command(
+        'watch <capture>',
+        'watch a live director (tcpdump -U -w - | lvs-pcap watch -): each finding as a line as soon as it is known, Prometheus metrics, a summary at the end',
+        (y) =>
+          y
+            .positional('capture', { type: 'string', demandOption: true, describe: '- for stdin (tcpdump -U -w -), or a capture file' })
+            .option('vip', { requiresArg: true, type: 'string', array: true, default: [], describe: 'VIP[:port][/udp] (repeatable)' })
+            .option('director-mac', { requiresArg: true, type: 'string', array: true, default: [], describe: 'director MAC (repeatable)' })
+            .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
+            .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
+            .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML)' })
+            .option('format', { requiresArg: true, type: 'string', describe: 'lines as text (default) or json (one object per line)' })
+            .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics at HOST:PORT/metrics and /healthz (:9127 = every interface)' })
+            .option('stale', { requiresArg: true, type: 'string', describe: `/healthz fails after this many seconds without input (default ${DEFAULT_STALE})` })
+            .option('lines-per-rule', { requiresArg: true, type: 'string', describe: 'print at most N findings per rule a minute, count the rest (default 20; 0: all)' })
+            .option('max-flows', { requiresArg: true, type: 'string', describe: `bound of the flow table (default ${DEFAULT_MAX_FLOWS})` })
+            .option('rules', { requiresArg: true, type: 'string', array: true, default: [], describe: 'run only these rules' })
+            .option('disable', { requiresArg: true, type: 'string', array: true, default: [], describe: 'do not run these rules' })
+            .epilog(
+              [
+                'Runs until the input ends or SIGINT/SIGTERM, then prints a summary. Exit status as check:',
+                '0 no error finding, 1 error findings, 2 unusable input or bad arguments.',
+                "  tcpdump -i eth0 -U -w - 'arp or vrrp or (ip and (tcp or udp))' | lvs-pcap watch - --ipvsadm lvs.txt --metrics :9127",
+              ].join('\n'),
+            ),
+        async (a) => {
+          status = await runWatchCommand(
+            {
+              input: restoreDash(String(a.capture)),
+              vip: list(a.vip),
+              directorMac: list(a['director-mac']),
+              rs: list(a.rs),
+              ipvsadm: a.ipvsadm === undefined ? undefined : restoreDash(a.ipvsadm),
+              config: a.config === undefined ? undefined : restoreDash(a.config),
+              format: list(a.format),
+              metrics: list(a.metrics),
+              stale: list(a.stale),
+              maxFlows: list(a['max-flows']),
+              linesPerRule: list(a['lines-per-rule']),
+              rules: a.rules,
+              disable: a.disable,
+              version: version(),
             },
             warn,
           );

@@ -105,8 +105,8 @@ class FrameEndpoints {
 
 export class Analyzer {
   readonly book = new AddressBook();
-  readonly claims = new ClaimLog();
-  readonly solicitations = new SolicitationLog();
+  readonly claims: ClaimLog;
+  readonly solicitations: SolicitationLog;
   readonly vrrp = new VrrpLog(this.book);
   /**
    * Given real-server IPs without a MAC, and the first MAC seen sending from each (-1 until
@@ -160,6 +160,9 @@ export class Analyzer {
     private readonly options: AnalyzerOptions,
   ) {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+    // Live, the claims and duplicate answers kept are the latest, not the first.
+    this.claims = new ClaimLog(options.eager === true);
+    this.solicitations = new SolicitationLog(options.eager === true);
     this.matcher = new CopyMatcher(this.book, this.legs);
     for (const s of given.services) {
       if (s.fwmark !== undefined && s.vip === '') continue;

@@ -75,6 +75,8 @@ export interface CheckOptions {
   listedFlows?: number;
   /** Findings kept per rule in `findings` (default 10,000); the rest are counted (summary.suppressedFindings). */
   keptFindings?: number;
+  /** New connections kept per service for the scheduling rules: the latest this many (default: the first 200,000). */
+  keptConnections?: number;
   /** Live use (with onFinding): called with each judged flow. */
   onFlowJudged?: (flow: JudgedFlow) => void;
   /** Live use (with onFinding): each new connection the director forwards, when its copy is seen. */
@@ -92,6 +94,7 @@ export async function checkCaptures(paths: readonly string[], options: CheckOpti
     ...(options.passingFlows !== undefined ? { passingFlows: options.passingFlows } : {}),
     ...(options.listedFlows !== undefined ? { listedFlows: options.listedFlows } : {}),
     ...(options.keptFindings !== undefined ? { keptFindings: options.keptFindings } : {}),
+    ...(options.keptConnections !== undefined ? { keptConnections: options.keptConnections } : {}),
     ...(options.onFinding && options.onFlowJudged ? { onFlowJudged: options.onFlowJudged } : {}),
     ...(options.onFinding && options.onConnection ? { onConnection: options.onConnection } : {}),
   });

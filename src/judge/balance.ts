@@ -35,7 +35,16 @@ export class BalanceTracker {
    */
   private last: { vip: string; port: number; proto: string; bucket: Bucket } | null = null;
 
-  constructor(private readonly given: GivenTopology) {}
+  /**
+   * @param keep new connections kept per service, in order, for the scheduling rules.
+   * @param recent keep the latest rather than the first (a live director, for days:
+   *   quiesced-rs reads the end of the sequence, persistence the clients of late).
+   */
+  constructor(
+    private readonly given: GivenTopology,
+    private readonly keep = MAX_CONNECTIONS_KEPT,
+    private readonly recent = false,
+  ) {}
 
   /** Records the flow's new connection, if the flow started inside the capture and its RS is known. */
   add(view: FlowView, flow: Flow, rsMac: string | undefined): void {
@@ -50,7 +59,8 @@ export class BalanceTracker {
     // configured scheduler; otherwise the counts are the whole story (and memory stays flat).
     if (configured?.scheduler === undefined) return;
     const frame = view.forwarded[0]?.first ?? view.firstFrame;
-    if (b.connections.length < MAX_CONNECTIONS_KEPT) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
+    if (b.connections.length >= this.keep && this.recent) b.connections.splice(0, Math.ceil(this.keep / 2));
+    if (b.connections.length < this.keep) b.connections.push({ time: flow.firstTime, client: view.client.ip, rsMac, frame });
   }
 
   private bucketFor(view: FlowView): Bucket {

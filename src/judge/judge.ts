@@ -98,6 +98,11 @@ export interface JudgeOptions {
   listedFlows?: number;
   /** Findings kept per rule (default MAX_FINDINGS_PER_RULE); the rest are counted. */
   keptFindings?: number;
+  /**
+   * New connections kept per service for the scheduling rules: the latest this many (watching
+   * a live director for days); without it the first MAX_CONNECTIONS_KEPT.
+   */
+  keptConnections?: number;
 }
 
 /** What the judge reads besides resolve()'s facts. */
@@ -173,7 +178,7 @@ export class Judge {
     if (this.onFinding !== undefined) this.windowHealth = new HealthTracker();
     this.resolution = resolve(facts);
     this.analysis = this.makeAnalysis();
-    this.balance = new BalanceTracker(facts.given);
+    this.balance = new BalanceTracker(facts.given, options.keptConnections, options.keptConnections !== undefined);
     const judge = this;
     this.listeners = rules.map((rule) => ({
       rule,

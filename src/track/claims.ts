@@ -36,7 +36,15 @@ export interface RawClaim {
 export class AddressClaims {
   readonly claimants = new Map<number, Claimant>();
   readonly sequence: RawClaim[] = [];
-  constructor(readonly ip: number) {}
+  /**
+   * @param recent keep the latest MAX_SEQUENCE claims rather than the first (watching a live
+   *   director for days: a real server that starts answering for the VIP on the third day must
+   *   still show in the sequence the address rules read).
+   */
+  constructor(
+    readonly ip: number,
+    private readonly recent = false,
+  ) {}
 
   add(mac: number, kind: ClaimKind, capture: number, frame: number, time: number, to: number): void {
     let c = this.claimants.get(mac);
@@ -49,12 +57,16 @@ export class AddressClaims {
     c.lastTime = time;
     c.kinds.add(kind);
     if (c.frames.length < MAX_CLAIM_FRAMES) c.frames.push({ capture, frame });
+    // The oldest half goes at once: one copy per MAX_SEQUENCE / 2 claims, not one per claim.
+    if (this.sequence.length >= MAX_SEQUENCE && this.recent) this.sequence.splice(0, MAX_SEQUENCE / 2);
     if (this.sequence.length < MAX_SEQUENCE) this.sequence.push({ mac, kind, capture, frame, time, to });
   }
 }
 
 export class ClaimLog {
   readonly byIp = new Map<number, AddressClaims>();
+  /** @param recent see AddressClaims. */
+  constructor(private readonly recent = false) {}
   /** Bumped on every claim, so views built from the log know when they are stale. */
   version = 0;
   /** Non-VIP addresses each MAC has claimed, for naming RS IPs. First seen wins. */
@@ -70,7 +82,7 @@ export class ClaimLog {
         this.unkept++;
         return;
       }
-      a = new AddressClaims(ip);
+      a = new AddressClaims(ip, this.recent);
       this.byIp.set(ip, a);
     }
     this.version++;

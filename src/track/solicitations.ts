@@ -71,6 +71,9 @@ export class SolicitationLog {
   /** Watched requests for IPv6 addresses (an IPv6 frame's destination is then interned). */
   private ipv6Watched = 0;
 
+  /** @param recent keep the latest MAX_DUPLICATE_EVENTS events rather than the first (a live director, for days). */
+  constructor(private readonly recent = false) {}
+
   get watchCount(): number {
     return this.watching.length;
   }
@@ -110,6 +113,7 @@ export class SolicitationLog {
       return;
     }
     this.duplicateCount++;
+    if (this.duplicates.length >= MAX_DUPLICATE_EVENTS && this.recent) this.duplicates.splice(0, MAX_DUPLICATE_EVENTS / 2);
     if (this.duplicates.length >= MAX_DUPLICATE_EVENTS) return;
     r.event = { ip, requesterMac: r.requesterMac, requesterIp: r.requesterIp, request: r.request, answers: r.answers, kept: r.kept, time: r.time };
     this.duplicates.push(r.event);

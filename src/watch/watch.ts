@@ -20,6 +20,11 @@ export type LineFormat = 'text' | 'json';
 const LINE_WINDOW_SECONDS = 60;
 /** Findings kept per rule for the summary (all are printed and counted). */
 const KEPT_FINDINGS = 100;
+/**
+ * New connections kept per service for the scheduling rules judged at the end: the latest ones
+ * (the metrics count every one).
+ */
+const KEPT_CONNECTIONS = 20_000;
 
 export interface WatchOptions {
   /** A capture file, or '-' for stdin (tcpdump -U -w -). */
@@ -71,6 +76,7 @@ export async function runWatch(o: WatchOptions): Promise<CheckResult> {
       passingFlows: 0,
       listedFlows: 0,
       keptFindings: KEPT_FINDINGS,
+      keptConnections: KEPT_CONNECTIONS,
       ...(o.maxFlows !== undefined ? { maxFlows: o.maxFlows } : {}),
       onStart: (s) => {
         state = s;

@@ -7,7 +7,11 @@
  * same arguments give the same bytes (the bench relies on that to cache files).
  *
  *   node scripts/gen-dr-capture.mjs [--frames 1000000] [--flows 50000] [--concurrency N]
- *                                   [--syn-flood] [--gzip] [--seed 1] [--out FILE]
+ *                                   [--syn-flood] [--gzip] [--seed 1] [--out FILE|-]
+ *
+ * `--out -` writes the capture to stdout, as `tcpdump -U -w -` would, for a pipe into
+ * `lvs-pcap watch -` (scripts/soak-watch.mjs): the stream waits for its reader, so a capture far
+ * larger than the disk can be fed through.
  *
  * Self-contained on purpose (plain Node, no TypeScript loader, no test builder). Speed comes from
  * writing every header byte by hand into one large buffer and computing the TCP checksum from a
@@ -90,13 +94,14 @@ const MAX_FRAME = 16 + 1514;
 
 class Out {
   constructor(path, gzip) {
-    mkdirSync(dirname(path), { recursive: true });
     this.gzip = gzip;
+    this.stdout = path === '-';
+    if (!this.stdout) mkdirSync(dirname(path), { recursive: true });
     if (gzip) {
       this.gz = createGzip({ level: 1 });
-      this.file = createWriteStream(path);
+      this.file = this.stdout ? process.stdout : createWriteStream(path);
       this.gz.pipe(this.file);
-    } else {
+    } else if (!this.stdout) {
       this.fd = openSync(path, 'w');
     }
     this.buf = Buffer.allocUnsafe(CHUNK);
@@ -111,11 +116,12 @@ class Out {
   async flush() {
     if (this.pos === 0) return;
     this.bytes += this.pos;
-    if (this.gzip) {
-      // The gzip stream keeps the buffer: hand it over and start a new one.
-      const ok = this.gz.write(this.buf.subarray(0, this.pos));
+    if (this.gzip || this.stdout) {
+      // The stream keeps the buffer: hand it over and start a new one.
+      const stream = this.gzip ? this.gz : process.stdout;
+      const ok = stream.write(this.buf.subarray(0, this.pos));
       this.buf = Buffer.allocUnsafe(CHUNK);
-      if (!ok) await once(this.gz, 'drain');
+      if (!ok) await once(stream, 'drain');
     } else {
       let done = 0;
       while (done < this.pos) done += writeSync(this.fd, this.buf, done, this.pos - done);
@@ -124,9 +130,14 @@ class Out {
   }
   async close() {
     await this.flush();
-    if (this.gzip) {
+    if (this.gzip && this.stdout) {
+      this.gz.end();
+      await once(this.gz, 'end');
+    } else if (this.gzip) {
       this.gz.end();
       await once(this.file, 'finish');
+    } else if (this.stdout) {
+      if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
     } else closeSync(this.fd);
   }
 }

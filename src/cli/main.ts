@@ -198,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
               [
                 'Runs until the input ends or SIGINT/SIGTERM, then prints a summary. Exit status as check:',
                 '0 no error finding, 1 error findings, 2 unusable input or bad arguments.',
-                "  tcpdump -i eth0 -U -w - 'arp or vrrp or (ip and (tcp or udp))' | lvs-pcap watch - --ipvsadm lvs.txt --metrics :9127",
+                "  tcpdump -i eth0 --immediate-mode -U -w - 'arp or vrrp or (ip and (tcp or udp))' | lvs-pcap watch - --ipvsadm lvs.txt --metrics :9127",
               ].join('\n'),
             ),
         async (a) => {

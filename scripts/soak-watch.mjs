@@ -141,4 +141,6 @@ if (atFiveMillion !== null) {
     `RSS at ${millions(atFiveMillion.frames)} frames: ${mb(atFiveMillion.rss)}; at the end: largest RSS sampled ${mb(maxRss)} ` +
       `(${((maxRss / atFiveMillion.rss - 1) * 100).toFixed(1)}% above), peak (VmHWM) ${mb(lastPeak)} (${((lastPeak / atFiveMillion.rss - 1) * 100).toFixed(1)}% above)\n`,
   );
+  const peak = Math.max(maxRss, lastPeak);
+  process.stdout.write(`peak within 20% of the RSS at 5M frames: ${peak <= atFiveMillion.rss * 1.2 ? 'yes' : 'NO'}\n`);
 }

@@ -275,12 +275,21 @@ export function findCauses(findings: Finding[], analysis: AnalysisView): Cause[]
     },
     (f) => f.rule === 'reply-direct',
   );
-  // A real server that drops what it is sent, or whose connections the director stopped
-  // forwarding, retransmits (or is retransmitted to) far more than its peers: rs-health's finding
-  // on it is a consequence of that cause, not a second sickness to look for.
-  const silentRs = realServerMacs(findings.filter((f) => f.rule === 'no-reply'));
-  const stoppedRs = realServerMacs(findings.filter((f) => f.rule === 'not-forwarded' && hasFix(f, 'expire-nodest-conn')));
-  const healthOf = (macs: ReadonlySet<string>) => (f: Finding): boolean => f.rule === 'rs-health' && f.mac !== undefined && macs.has(f.mac);
+  // A real server that drops what it is sent is retransmitted to far more than its peers:
+  // rs-health's finding on it is a consequence of that cause, not a second sickness to look for.
+  const silentRs = new Map([...realServerMacs(findings.filter((f) => f.rule === 'no-reply'))].map((mac) => [mac, Infinity]));
+  // So is one whose connections the director stopped forwarding (it sends again what is never
+  // acknowledged), when no more of its connections retransmitted than were stopped: a lossy
+  // server with one stopped connection stays a cause of its own. rs-health cites each
+  // connection's first retransmission, so its frames count those connections.
+  const stoppedRs = new Map<string, number>();
+  for (const f of findings.filter((x) => x.rule === 'not-forwarded' && hasFix(x, 'expire-nodest-conn'))) {
+    for (const mac of realServerMacs([f])) stoppedRs.set(mac, (stoppedRs.get(mac) ?? 0) + 1);
+  }
+  const healthOf =
+    (connections: ReadonlyMap<string, number>) =>
+    (f: Finding): boolean =>
+      f.rule === 'rs-health' && f.mac !== undefined && (f.messageId === 'retransmits' ? f.frames.length <= (connections.get(f.mac) ?? 0) : connections.get(f.mac) === Infinity);
   claim(
     {
       id: 'rs-silent',

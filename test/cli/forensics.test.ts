@@ -3,17 +3,21 @@
  * engineer runs them. Spawns dist/cli/main.js (built by `npm test` before vitest).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, cliBuilt } from '../support/cli.js';
 import { orSkipped } from '../support/skip.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = CLI_BIN;
-const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-forensics-'));
 const built = cliBuilt();
+// Made only when the tests run: a skipped file runs no afterAll to remove it.
+const dir = built ? mkdtempSync(join(tmpdir(), 'lvs-pcap-forensics-')) : '';
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

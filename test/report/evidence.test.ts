@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/read.js';
 import { checkCaptures } from '../../src/check/check.js';
 import { writeEvidence } from '../../src/report/evidence.js';
@@ -11,6 +11,7 @@ import { orSkipped } from '../support/skip.js';
 
 const tshark = spawnSync('tshark', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-evidence-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function frames(path: string): Promise<{ frame: number; bytes: string }[]> {
   const out: { frame: number; bytes: string }[] = [];

@@ -5,10 +5,10 @@
  * rule alone. The builder is for what the real-kernel lab cannot produce; everything the lab
  * can produce is tested on its captures (test/check/modes.test.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { checkCaptures } from '../../src/check/check.js';
 import type { CheckResult } from '../../src/result/result.js';
 import type { GivenTopology } from '../../src/topology/topology.js';
@@ -16,6 +16,7 @@ import { findRule } from '../../src/rules/index.js';
 import { toPcap, type TestFrame } from '../support/packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-pcap-rules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 export interface RuleCase {

@@ -244,7 +244,7 @@ describe('fuzz: decoders read only the captured bytes', () => {
   // someone else's bytes. Decoding the same damaged frame alone and inside random bytes must
   // give the same fields.
   const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
-  const BUFFER_OFFSETS = new Set(['ipOffset', 'ipPayloadOffset', 'innerIpOffset', 'l4Offset', 'l4PayloadOffset']);
+  const BUFFER_OFFSETS = new Set(['ipOffset', 'ipPayloadOffset', 'innerIpOffset', 'l4Offset', 'l4PayloadOffset', 'vrrpAddrOffset']);
   const snapshot = (f: DecodedFrame, base: number): Record<string, unknown> => {
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(f)) {

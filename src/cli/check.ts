@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { checkCaptures } from '../check/check.js';
 import { buildGivenTopology } from '../topology/build.js';
+import type { GivenTopology } from '../topology/topology.js';
 import type { CheckResult, Finding } from '../result/result.js';
 import { UsageError } from '../topology/usage-error.js';
 import { DEFAULT_GATE, FAIL_ON, gate, isDefaultGate, type FailOn, type GateOptions } from '../report/gate.js';
@@ -128,6 +129,27 @@ export function parseGate(args: Pick<CheckArgs, 'failOn' | 'strict' | 'expectRs'
   return { failOn, ...(expectRs !== undefined ? { expectRs } : {}), ...(minFlows !== undefined ? { minFlows } : {}) };
 }
 
+/** What the topology options say (--vip, --director-mac, --rs, --ipvsadm, --config, --keepalived), for check, topology and watch alike. */
+export interface TopologyOptions {
+  vip: string[];
+  directorMac: string[];
+  rs: string[];
+  ipvsadm?: string | undefined;
+  config?: string | undefined;
+  keepalived?: string[] | undefined;
+}
+
+export async function givenFromArgs(args: TopologyOptions): Promise<GivenTopology> {
+  return buildGivenTopology({
+    vips: args.vip,
+    directorMacs: args.directorMac,
+    rs: args.rs,
+    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
+    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
+    keepalived: keepalivedPaths(args.keepalived ?? []),
+  });
+}
+
 export async function readText(path: string, what: string): Promise<{ text: string; source: string }> {
   try {
     return { text: await readFile(fsPath(path), 'utf8'), source: path };
@@ -162,14 +184,7 @@ export async function runCheck(args: CheckArgs, warn: (line: string) => void): P
   // Every argument is checked before the captures are read, so a typo fails in milliseconds.
   const outputs = parseOutputs(args.format, args.output);
   const gateOptions = parseGate(args);
-  const given = buildGivenTopology({
-    vips: args.vip,
-    directorMacs: args.directorMac,
-    rs: args.rs,
-    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
-    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
-    keepalived: keepalivedPaths(args.keepalived ?? []),
-  });
+  const given = await givenFromArgs(args);
   const rules = selectRules(args.rules, args.disable);
   const maxFlows = parseCount('--max-flows', once('--max-flows', args.maxFlows));
   if (maxFlows !== undefined && maxFlows < 1) throw new UsageError(`--max-flows ${maxFlows}: must be at least 1`);

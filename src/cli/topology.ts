@@ -5,10 +5,9 @@
  */
 import { checkCaptures } from '../check/check.js';
 import { topologyToConfig } from '../topology/config.js';
-import { buildGivenTopology } from '../topology/build.js';
 import { describeTopology, topologyFromResult } from '../report/topology-export.js';
 import { unusable, warnIssues } from './messages.js';
-import { keepalivedPaths, readText } from './check.js';
+import { givenFromArgs } from './check.js';
 import { writeAll } from './output.js';
 import { isWriteError, prepareOutputs, writeReason } from './output-files.js';
 import { visible } from '../report/printable.js';
@@ -25,14 +24,7 @@ export interface TopologyArgs {
 }
 
 export async function runTopology(args: TopologyArgs, warn: (line: string) => void): Promise<number> {
-  const given = buildGivenTopology({
-    vips: args.vip,
-    directorMacs: args.directorMac,
-    rs: args.rs,
-    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
-    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
-    keepalived: keepalivedPaths(args.keepalived ?? []),
-  });
+  const given = await givenFromArgs(args);
   const toFile = args.output !== undefined && args.output !== '-';
   const inputs = [
     ...args.captures.map((c) => ({ what: `the capture ${c}`, path: c })),

@@ -1,9 +1,8 @@
 /** `lvs-pcap watch`: argument handling around runWatch() (src/watch/watch.ts). */
-import { buildGivenTopology } from '../topology/build.js';
 import { UsageError } from '../topology/usage-error.js';
 import { colourStyle, plainStyle, wantColour } from '../report/style.js';
 import type { LineFormat } from '../watch/watch.js';
-import { once, parseCount, readText, selectRules } from './check.js';
+import { givenFromArgs, once, parseCount, selectRules } from './check.js';
 import { unusable, warnIssues } from './messages.js';
 import { writeAll } from './output.js';
 
@@ -43,13 +42,7 @@ export async function runWatchCommand(args: WatchArgs, warn: (line: string) => v
   const maxFlows = parseCount('--max-flows', once('--max-flows', args.maxFlows));
   if (maxFlows !== undefined && maxFlows < 1) throw new UsageError(`--max-flows ${maxFlows}: must be at least 1`);
   const linesPerRule = parseCount('--lines-per-rule', once('--lines-per-rule', args.linesPerRule)) ?? DEFAULT_LINES_PER_RULE;
-  const given = buildGivenTopology({
-    vips: args.vip,
-    directorMacs: args.directorMac,
-    rs: args.rs,
-    ...(args.ipvsadm !== undefined ? { ipvsadm: await readText(args.ipvsadm, '--ipvsadm') } : {}),
-    ...(args.config !== undefined ? { config: await readText(args.config, '--config') } : {}),
-  });
+  const given = await givenFromArgs(args);
   const rules = selectRules(args.rules, args.disable);
 
   // SIGINT or SIGTERM (systemd stop) ends the input: what was read is judged and summarised.

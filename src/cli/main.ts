@@ -187,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
             .option('rs', { requiresArg: true, type: 'string', array: true, default: [], describe: 'real server: IP, MAC, or IP=MAC (repeatable)' })
             .option('ipvsadm', { requiresArg: true, type: 'string', describe: 'output of ipvsadm -Ln or ipvsadm-save -n' })
             .option('config', { requiresArg: true, type: 'string', describe: 'topology file (JSON or YAML)' })
+            .option('keepalived', { requiresArg: true, type: 'string', describe: "a director's keepalived.conf (repeatable: one per director); includes are followed" })
             .option('format', { requiresArg: true, type: 'string', describe: 'lines as text (default) or json (one object per line)' })
             .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics at HOST:PORT/metrics and /healthz (:9127 = every interface)' })
             .option('stale', { requiresArg: true, type: 'string', describe: `/healthz fails after this many seconds without input (default ${DEFAULT_STALE})` })
@@ -210,6 +211,7 @@ async function main(argv: string[]): Promise<number> {
               rs: list(a.rs),
               ipvsadm: a.ipvsadm === undefined ? undefined : restoreDash(a.ipvsadm),
               config: a.config === undefined ? undefined : restoreDash(a.config),
+              keepalived: list(a.keepalived),
               format: list(a.format),
               metrics: list(a.metrics),
               stale: list(a.stale),

@@ -13,6 +13,7 @@ export interface WatchArgs {
   rs: string[];
   ipvsadm: string | undefined;
   config: string | undefined;
+  keepalived: string[];
   format: string[];
   metrics: string[];
   stale: string[];
